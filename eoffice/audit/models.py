@@ -1,0 +1,133 @@
+"""The audit trail: append-only records, one hash chain per agency.
+
+Each record carries the hash of the previous record of its chain and a sequence number, so that an edited record
+(hash mismatch), a deleted one (sequence gap or broken link) or a cut tail (chain head mismatch) shows when the
+chain is verified (``manage.py audit_verify``). The application never updates or deletes a record; on PostgreSQL a
+trigger also refuses UPDATE and DELETE at the database level (on SQLite, UPDATE), so a bug cannot do it either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: D102
+        raise AppendOnlyError("audit records are append-only")
+
+    def delete(self):  # noqa: D102
+        raise AppendOnlyError("audit records are append-only")
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain (one per agency, plus the ``global`` chain for events without an agency).
+
+    Locked with ``select_for_update`` while a record is appended, so that records of one chain are written one at a
+    time and each links to its true predecessor.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("chuỗi nhật ký")
+        verbose_name_plural = _("chuỗi nhật ký")
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.last_seq}"
+
+
+class AuditRecord(models.Model):
+    """Who did what, to which object, in which agency, when and from where."""
+
+    chain = models.CharField(_("chuỗi"), max_length=40, db_index=True)
+    seq = models.BigIntegerField(_("số thứ tự"))
+    at = models.DateTimeField(_("thời điểm"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_repr = models.CharField(_("tài khoản"), max_length=150, blank=True)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("thực hiện thay"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("hành động"), max_length=100, db_index=True)
+    object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True)
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
+    object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
+    agency = models.ForeignKey(
+        "orgs.Agency",
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    data = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bản ghi nhật ký")
+        verbose_name_plural = _("nhật ký hệ thống")
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_unique_seq_per_chain")]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit records are append-only")
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers: every field but the id and the hash itself."""
+        payload = {
+            "chain": self.chain,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor_id,
+            "actor_repr": self.actor_repr,
+            "on_behalf_of": self.on_behalf_of_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "agency": self.agency_id,
+            "ip": self.ip,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()

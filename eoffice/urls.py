@@ -1,0 +1,25 @@
+"""URL configuration: the UI, the admin, and the REST API v1 with its OpenAPI schema and docs."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from eoffice.orgs import views as org_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("viec-can-xu-ly/", org_views.module_page("tasks"), name="module-tasks"),
+    path("van-ban-den/", org_views.module_page("incoming"), name="module-incoming"),
+    path("van-ban-di/", org_views.module_page("outgoing"), name="module-outgoing"),
+    path("ho-so/", org_views.module_page("files"), name="module-files"),
+    path("tra-cuu/", org_views.module_page("search"), name="module-search"),
+    path("bao-cao/", org_views.module_page("reports"), name="module-reports"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("quan-tri/", admin.site.urls),
+    path("api/v1/", include("eoffice.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,150 @@
+"""`make run`: prepare the embedded mode and run every process it needs until Ctrl-C.
+
+Prepares the database (migrations), the demo province and the development PKI, then starts:
+- the web server on 127.0.0.1:8000 (Django's development server),
+- a Celery worker on every queue and Celery beat, on the embedded broker (kombu's SQLAlchemy transport on SQLite),
+- the development PKI's loopback services (CRL, OCSP, timestamping) when the signing package provides them.
+Prints the address and the demo logins once the web server answers, and stops all of them on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HOST = os.environ.get("EOFFICE_HOST", "127.0.0.1")
+PORT = int(os.environ.get("EOFFICE_PORT", "8000"))
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eoffice.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from eoffice.orgs.demo import DEMO_PASSWORD, SHOWCASE_LOGINS
+
+    print(f"Preparing the database ({settings.DATABASES['default']['NAME']})...", flush=True)
+    manage("migrate", "--no-input", "-v", "0")
+    manage("load_demo", "--quiet-logins")
+    commands = {name for name in _management_commands()}
+    if "ensure_dev_pki" in commands:
+        manage("ensure_dev_pki")
+
+    var = Path(settings.VAR_DIR)
+    processes: dict[str, subprocess.Popen] = {}
+
+    def start(name: str, argv: list[str]) -> None:
+        # Each child gets its own process group so that Ctrl-C here stops it and everything it forked.
+        processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
+
+    start("web", [PY, "manage.py", "runserver", f"{HOST}:{PORT}"])
+    start(
+        "worker",
+        [PY, "-m", "celery", "-A", "eoffice", "worker", "--loglevel=INFO", "--concurrency=2",
+         "-Q", "default,signing,indexing,ocr,interchange", "-n", "eoffice@%h"],
+    )
+    start(
+        "beat",
+        [PY, "-m", "celery", "-A", "eoffice", "beat", "--loglevel=INFO",
+         "--schedule", str(var / "celerybeat-schedule")],
+    )
+    if _module_exists("signing.devservices"):
+        start(
+            "pki-services",
+            [PY, "-m", "signing.devservices", "--pki", str(settings.PKI_DIR),
+             "--port", str(settings.SIGNING_DEV_SERVICES_PORT)],
+        )
+
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\nStopping eoffice...", flush=True)
+        for proc in processes.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 15
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    if not wait_for_port(HOST, PORT, processes["web"]):
+        print("The web server did not start; see the messages above.", file=sys.stderr)
+        stop()
+        return 1
+
+    print()
+    print("=" * 72)
+    print(f"eoffice is running at http://{HOST}:{PORT}/   (API: http://{HOST}:{PORT}/api/v1/, docs: /api/docs/)")
+    print("Celery worker and beat run on the embedded broker; Ctrl-C stops everything.")
+    print(f"Demo logins, password for all: {DEMO_PASSWORD}")
+    for username, label in SHOWCASE_LOGINS:
+        print(f"  {username:<22} {label}")
+    print("=" * 72, flush=True)
+
+    while not stopping:
+        for name, proc in processes.items():
+            if proc.poll() is not None and not stopping:
+                print(f"Process '{name}' exited with code {proc.returncode}; stopping the others.", file=sys.stderr)
+                stop()
+                return 1
+        time.sleep(0.5)
+    return 0
+
+
+def _management_commands() -> list[str]:
+    from django.core.management import get_commands
+
+    return list(get_commands())
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

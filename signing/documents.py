@@ -1,0 +1,351 @@
+"""Rendering Vietnamese administrative documents to PDF, laid out as Decree 30/2020/NĐ-CP (appendix I) prescribes.
+
+The signing code, the tests, the benchmarks and the demo data need documents that look like the real thing, because
+the signature placement reads the document: the person's signature goes in the blank space of the signature block,
+the number/notation field next to "Số:", the place/date field under the national motto. The layout here follows
+the appendix: A4, margins 20 mm top/bottom, 30 mm left, 15 mm right; two header columns (issuing agency on the left,
+the national title and motto on the right); the document type name and summary centred; the body justified with a
+first-line indent; "Nơi nhận:" bottom left and the signature block bottom right (capacity, position, blank space for
+the signature, full name).
+
+A draft that the clerk has not numbered yet is rendered with ``notation=None`` / ``issued=None``: "Số:" stands
+alone and the place/date line is left blank, for :func:`signing.pades.add_number_date_fields` to cover with form
+fields that the clerk fills after the leader has signed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFont
+from reportlab.platypus import (
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .images import font_path
+
+__all__ = [
+    "CORPUS_DIR",
+    "DOCUMENT_KINDS",
+    "OfficialDocument",
+    "corpus_paragraphs",
+    "date_line",
+    "render_document",
+    "sample_document",
+]
+
+# Real Vietnamese provincial reports shipped with the project (eoffice/corpus/), used as realistic body text.
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "eoffice" / "corpus"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+SIGNATURE_SPACE = 78  # points left blank between the position and the name, for the signature and the seal
+
+
+@dataclass
+class OfficialDocument:
+    """The content of one administrative document, as its parts appear on paper."""
+
+    agency: str  # issuing agency, e.g. "Ủy ban nhân dân xã Bình Minh"
+    summary: str  # trích yếu
+    body: list[str]
+    signer_name: str
+    signer_position: str  # "Phó Chủ tịch"
+    type_name: str | None = None  # "Báo cáo"; None for a công văn (its summary goes under the number as "V/v")
+    superior_agency: str | None = None  # "Ủy ban nhân dân huyện Đông Hòa"
+    notation: str | None = None  # "45/UBND-VP"; None for a draft not yet numbered
+    place: str = "Bình Minh"
+    issued: date | None = None
+    signer_capacity: str | None = None  # "KT. Chủ tịch", "TM. Ủy ban nhân dân", "TL. Giám đốc" ...
+    addressees: list[str] = field(default_factory=list)  # "Kính gửi:" (công văn, giấy mời)
+    recipients: list[str] = field(default_factory=lambda: ["Như trên", "Lưu: VT"])  # Nơi nhận
+    table: list[list[str]] | None = None  # a table after the body (work schedule, invitation details)
+
+
+def date_line(place: str, issued: date) -> str:
+    """"Bình Minh, ngày 22 tháng 11 năm 2026": days below 10 and months below 3 take a leading zero (Decree 30)."""
+    day = f"{issued.day:02d}" if issued.day < 10 else str(issued.day)
+    month = f"{issued.month:02d}" if issued.month < 3 else str(issued.month)
+    return f"{place}, ngày {day} tháng {month} năm {issued.year}"
+
+
+@functools.cache
+def _register_fonts() -> str:
+    """Register Liberation Serif (Times New Roman metrics) with reportlab; fails clearly when it is missing."""
+    faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
+    for suffix, style in faces.items():
+        font = TTFont(f"EofficeSerif{suffix}", str(font_path(style)))
+        # reportlab shares fonts by their PostScript name across the process: a Liberation Serif 1.x registered by
+        # other code (no Vietnamese letters) would silently replace ours. A face name of our own avoids that.
+        font.face.name = TTFNameBytes(f"EofficeLiberationSerif{suffix}".encode())
+        pdfmetrics.registerFont(font)
+    pdfmetrics.registerFontFamily(
+        "EofficeSerif",
+        normal="EofficeSerif",
+        bold="EofficeSerif-Bold",
+        italic="EofficeSerif-Italic",
+        boldItalic="EofficeSerif-BoldItalic",
+    )
+    return "EofficeSerif"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    f = _register_fonts()
+    base = ParagraphStyle("base", fontName=f, fontSize=13, leading=16)
+    return {
+        "head": ParagraphStyle("head", parent=base, fontSize=12, leading=14.5, alignment=TA_CENTER),
+        "head_bold": ParagraphStyle("head_bold", parent=base, fontName=f + "-Bold", fontSize=12, leading=14.5,
+                                    alignment=TA_CENTER),
+        "motto": ParagraphStyle("motto", parent=base, fontName=f + "-Bold", fontSize=13.5, leading=16,
+                                alignment=TA_CENTER),
+        "number": ParagraphStyle("number", parent=base, alignment=TA_CENTER),
+        "vv": ParagraphStyle("vv", parent=base, fontSize=12, leading=14, alignment=TA_CENTER),
+        "date": ParagraphStyle("date", parent=base, fontName=f + "-Italic", fontSize=13.5, leading=16,
+                               alignment=TA_CENTER),
+        "type": ParagraphStyle("type", parent=base, fontName=f + "-Bold", fontSize=14, leading=17,
+                               alignment=TA_CENTER, spaceBefore=10),
+        "summary": ParagraphStyle("summary", parent=base, fontName=f + "-Bold", fontSize=14, leading=17,
+                                  alignment=TA_CENTER),
+        "addressee": ParagraphStyle("addressee", parent=base, fontSize=14, leading=18, alignment=TA_LEFT,
+                                    leftIndent=60, firstLineIndent=-60, spaceBefore=10, spaceAfter=6),
+        "body": ParagraphStyle("body", parent=base, fontSize=14, leading=18, alignment=TA_JUSTIFY,
+                               firstLineIndent=10 * mm, spaceAfter=6),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=12, leading=14),
+        "cell_head": ParagraphStyle("cell_head", parent=base, fontName=f + "-Bold", fontSize=12, leading=14,
+                                    alignment=TA_CENTER),
+        "recipients_head": ParagraphStyle("rh", parent=base, fontName=f + "-BoldItalic", fontSize=12, leading=14),
+        "recipients": ParagraphStyle("r", parent=base, fontSize=11, leading=13),
+        "sign": ParagraphStyle("sign", parent=base, fontName=f + "-Bold", fontSize=14, leading=17,
+                               alignment=TA_CENTER),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def render_document(doc: OfficialDocument) -> bytes:
+    """Render ``doc`` to a PDF (bytes) with Liberation Serif, A4, in the Decree 30 layout."""
+    st = _styles()
+    width = A4[0] - 30 * mm - 15 * mm
+    left_w, right_w = width * 0.46, width * 0.54
+
+    left: list = []
+    if doc.superior_agency:
+        left.append(_p(doc.superior_agency.upper(), st["head"]))
+    left.append(_p(doc.agency.upper(), st["head_bold"]))
+    left.append(HRFlowable(width="40%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=5, hAlign="CENTER"))
+    left.append(_p(f"Số: {doc.notation}" if doc.notation else "Số:", st["number"]))
+    if doc.type_name is None:
+        left.append(Spacer(1, 3))
+        left.append(_p(f"V/v {doc.summary}", st["vv"]))
+
+    right: list = [
+        _p(NATIONAL_TITLE, st["head_bold"]),
+        _p(MOTTO, st["motto"]),
+        HRFlowable(width="55%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=5, hAlign="CENTER"),
+    ]
+    if doc.issued:
+        right.append(_p(date_line(doc.place, doc.issued), st["date"]))
+    else:
+        right.append(Spacer(1, st["date"].leading))  # the clerk's place/date field goes here
+
+    header = Table([[left, right]], colWidths=[left_w, right_w])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    story: list = [header, Spacer(1, 8)]
+
+    if doc.type_name:
+        story.append(_p(doc.type_name.upper(), st["type"]))
+        story.append(_p(doc.summary, st["summary"]))
+        story.append(HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=5, spaceAfter=8))
+    if doc.addressees:
+        if len(doc.addressees) == 1:
+            story.append(Paragraph(f"Kính gửi: {escape(doc.addressees[0])}.", st["addressee"]))
+        else:
+            lines = "<br/>".join(f"- {escape(a)};" for a in doc.addressees)
+            story.append(Paragraph(f"Kính gửi:<br/>{lines}", st["addressee"]))
+    for paragraph in doc.body:
+        story.append(_p(paragraph, st["body"]))
+    if doc.table:
+        head, *rows = doc.table
+        data = [[_p(c, st["cell_head"]) for c in head]] + [[_p(c, st["cell"]) for c in row] for row in rows]
+        n = len(head)
+        first = width * 0.18
+        table = Table(data, colWidths=[first] + [(width - first) / (n - 1)] * (n - 1), repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [Spacer(1, 4), table, Spacer(1, 6)]
+
+    recipients = [_p("Nơi nhận:", st["recipients_head"])]
+    for i, name in enumerate(doc.recipients):
+        end = "." if i == len(doc.recipients) - 1 else ";"
+        recipients.append(_p(f"- {name}{end}", st["recipients"]))
+    signature: list = []
+    if doc.signer_capacity:
+        signature.append(_p(doc.signer_capacity.upper(), st["sign"]))
+    signature.append(_p(doc.signer_position.upper(), st["sign"]))
+    signature.append(Spacer(1, SIGNATURE_SPACE))
+    signature.append(_p(doc.signer_name, st["sign"]))
+    closing = Table([[recipients, signature]], colWidths=[left_w, right_w])
+    closing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    story += [Spacer(1, 10), KeepTogether(closing)]
+
+    buffer = io.BytesIO()
+    title = doc.type_name or "Công văn"
+    template = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=30 * mm, rightMargin=15 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
+        title=f"{title} {doc.notation or ''}: {doc.summary}".strip(), author=doc.agency,
+        subject=doc.summary, creator="eoffice", lang="vi",
+    )
+    template.build(story, onLaterPages=_page_number)
+    return buffer.getvalue()
+
+
+def _page_number(canvas, document) -> None:
+    """Pages after the first carry their number, centred in the top margin (Decree 30)."""
+    canvas.saveState()
+    canvas.setFont(_register_fonts(), 13)
+    canvas.drawCentredString(A4[0] / 2 + 7.5 * mm, A4[1] - 12 * mm, str(document.page))
+    canvas.restoreState()
+
+
+# ---------------------------------------------------------------------------------------------------- sample content
+DOCUMENT_KINDS = ("cong-van", "bao-cao", "ke-hoach", "thong-bao", "giay-moi", "lich-cong-tac", "van-ban-sao-gui")
+
+
+@functools.cache
+def corpus_paragraphs(corpus_dir: Path = CORPUS_DIR) -> tuple[str, ...]:
+    """Body-like paragraphs from the provincial reports: long enough, not headings, not bylines or dates."""
+    paragraphs: list[str] = []
+    for path in sorted(Path(corpus_dir).glob("*.txt")):
+        for raw in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
+            text = " ".join(raw.split())
+            if (len(text) < 160 or text.isupper() or text.startswith(("Cập nhật", "BTN"))
+                    or any(junk in text for junk in ("•", "http", "truy cập", "Đăng nhập", "@"))):
+                continue
+            paragraphs.append(text)
+    if not paragraphs:
+        paragraphs.append(
+            "Thực hiện Kế hoạch cải cách hành chính năm 2026, các cơ quan, đơn vị đã triển khai gửi, nhận văn bản "
+            "điện tử có ký số giữa các cơ quan hành chính nhà nước, bảo đảm an toàn thông tin và đúng quy định."
+        )
+    return tuple(paragraphs)
+
+
+def sample_document(
+    kind: str,
+    *,
+    agency: str = "Ủy ban nhân dân xã Bình Minh",
+    superior_agency: str | None = "Ủy ban nhân dân huyện Đông Hòa",
+    agency_abbreviation: str = "UBND",
+    signer_name: str = "Nguyễn Văn An",
+    signer_position: str = "Phó Chủ tịch",
+    signer_capacity: str | None = "KT. Chủ tịch",
+    notation_number: int | None = None,
+    issued: date | None = None,
+    paragraphs: int = 4,
+    seed: int = 0,
+) -> OfficialDocument:
+    """A realistic document of one of the seven electronically circulated kinds, bodies taken from the corpus.
+
+    ``notation_number``/``issued`` None gives the unnumbered draft that a leader signs before the clerk numbers it.
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"Loại văn bản không hỗ trợ: {kind}")
+    corpus = corpus_paragraphs()
+    rng = random.Random(f"{kind}:{seed}")
+    start = rng.randrange(len(corpus))
+    body = [corpus[(start + i) % len(corpus)] for i in range(paragraphs)]
+    type_codes = {"bao-cao": "BC", "ke-hoach": "KH", "thong-bao": "TB", "giay-moi": "GM", "lich-cong-tac": "LCT"}
+
+    def notation(code: str | None) -> str | None:
+        if notation_number is None:
+            return None
+        number = f"{notation_number:02d}"
+        return f"{number}/{agency_abbreviation}-VP" if code is None else f"{number}/{code}-{agency_abbreviation}"
+
+    common = dict(
+        agency=agency, superior_agency=superior_agency, signer_name=signer_name, signer_position=signer_position,
+        signer_capacity=signer_capacity, issued=issued,
+    )
+    if kind == "cong-van":
+        return OfficialDocument(
+            summary="triển khai gửi, nhận văn bản điện tử có ký số", type_name=None, notation=notation(None),
+            addressees=["Các phòng, ban chuyên môn", "Các thôn, khu phố"], body=[
+                "Thực hiện Quyết định của Ủy ban nhân dân tỉnh về việc gửi, nhận văn bản điện tử giữa các cơ quan "
+                "trong hệ thống hành chính nhà nước, Ủy ban nhân dân xã đề nghị các đơn vị thực hiện như sau:",
+                *body,
+                "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, đề nghị các đơn vị phản ánh về Văn phòng "
+                "Ủy ban nhân dân xã để tổng hợp, báo cáo.",
+            ], recipients=["Như trên", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VP"], **common,
+        )
+    if kind == "bao-cao":
+        return OfficialDocument(
+            type_name="Báo cáo", summary="Kết quả công tác cải cách hành chính năm 2026",
+            notation=notation(type_codes[kind]), body=body,
+            recipients=["UBND huyện Đông Hòa", "Phòng Nội vụ huyện", "TT Đảng ủy, HĐND xã", "Lưu: VT"], **common,
+        )
+    if kind == "ke-hoach":
+        return OfficialDocument(
+            type_name="Kế hoạch", summary="Chuyển đổi số trong hoạt động của Ủy ban nhân dân xã năm 2027",
+            notation=notation(type_codes[kind]),
+            body=["I. MỤC ĐÍCH, YÊU CẦU", *body[:2], "II. NHIỆM VỤ VÀ GIẢI PHÁP", *body[2:]],
+            recipients=["UBND huyện (b/c)", "Các ban, ngành, đoàn thể xã", "Lưu: VT"], **common,
+        )
+    if kind == "thong-bao":
+        return OfficialDocument(
+            type_name="Thông báo", summary="Kết luận của Chủ tịch Ủy ban nhân dân xã tại cuộc họp giao ban tháng 11",
+            notation=notation(type_codes[kind]), body=body[:3],
+            recipients=["Các thành viên UBND xã", "Các ban, ngành xã", "Lưu: VT"], **common,
+        )
+    if kind == "giay-moi":
+        return OfficialDocument(
+            type_name="Giấy mời", summary="Dự hội nghị tổng kết công tác cải cách hành chính năm 2026",
+            notation=notation(type_codes[kind]), body=[
+                "Ủy ban nhân dân xã trân trọng kính mời đại biểu dự hội nghị tổng kết công tác cải cách hành chính "
+                "năm 2026 và triển khai nhiệm vụ năm 2027.",
+                "Thời gian: 08 giờ 00 phút, ngày 05 tháng 12 năm 2026. Địa điểm: Hội trường Ủy ban nhân dân xã.",
+                body[0],
+                "Đề nghị đại biểu đến dự đúng thành phần, đúng giờ.",
+            ], recipients=["Như thành phần mời", "Lưu: VT"], **common,
+        )
+    if kind == "lich-cong-tac":
+        return OfficialDocument(
+            type_name="Lịch công tác", summary="Tuần 48 năm 2026 (từ ngày 23/11 đến ngày 29/11/2026)",
+            notation=notation(type_codes[kind]), body=[body[0]],
+            table=[
+                ["Thời gian", "Nội dung", "Chủ trì", "Địa điểm"],
+                ["Thứ Hai 23/11, 7 giờ 30", "Giao ban đầu tuần", "Chủ tịch UBND xã", "Phòng họp số 1"],
+                ["Thứ Ba 24/11, 8 giờ 00", "Tiếp công dân định kỳ", "Phó Chủ tịch UBND xã", "Trụ sở tiếp công dân"],
+                ["Thứ Tư 25/11, 14 giờ 00", "Kiểm tra bộ phận một cửa", "Chủ tịch UBND xã", "Bộ phận một cửa"],
+                ["Thứ Năm 26/11, 8 giờ 00", "Họp chuyển đổi số", "Phó Chủ tịch UBND xã", "Hội trường"],
+                ["Thứ Sáu 27/11, 14 giờ 00", "Làm việc với các thôn", "Chủ tịch UBND xã", "Nhà văn hóa thôn 3"],
+            ],
+            recipients=["TT Đảng ủy, HĐND xã", "Các ban, ngành xã", "Cổng thông tin điện tử xã", "Lưu: VT"],
+            **common,
+        )
+    # van-ban-sao-gui: the original of another agency (already numbered and dated), which we copy and send on.
+    return OfficialDocument(
+        type_name="Quyết định", summary="Về việc ban hành Quy chế gửi, nhận văn bản điện tử",
+        notation=notation("QĐ"), body=body[:3], recipients=["Như Điều 3", "Lưu: VT"], **common,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from eoffice.orgs.models import Agency, AgencyKind, Person, Role, Unit
+from eoffice.orgs.models import Agency, AgencyKind, Person, Unit, ensure_roles
 
 _counter = itertools.count(1)
 
@@ -36,5 +36,6 @@ def make_person(agency: Agency | None, *roles: str, unit: Unit | None = None, pa
         **extra,
     )
     if roles:
-        person.roles.set(Role.objects.filter(code__in=roles))
+        available = ensure_roles()
+        person.roles.set([available[code] for code in roles])
     return person

@@ -50,7 +50,7 @@ def test_embedded_defaults_without_any_environment(tmp_path):
     assert values["db_engine"] == "django.db.backends.sqlite3"
     assert values["db_name"] == str(tmp_path / "var" / "eoffice.sqlite3")
     assert values["broker"] == f"sqla+sqlite:///{tmp_path / 'var' / 'celery-broker.sqlite3'}"
-    assert values["search_backend"] == "sqlite_fts"
+    assert values["search_backend"] == "embedded"
     assert values["storage"] == "django.core.files.storage.FileSystemStorage"
     assert values["language"] == "vi"
     assert values["time_zone"] == "Asia/Ho_Chi_Minh"

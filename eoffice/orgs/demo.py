@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
-from .models import Agency, AgencyKind, Person, Position, Role, RoleCode, Unit
+from .models import Agency, AgencyKind, Person, Position, RoleCode, Unit, ensure_roles
 
 DEMO_PASSWORD = "eoffice-demo"
 PROVINCE = "Bình Minh"
@@ -265,7 +265,7 @@ def all_people() -> list[DemoPerson]:
 def load_demo() -> dict[str, int]:
     """Create or bring up to date the demo province. Returns how many rows were created, per kind."""
     created = {"agencies": 0, "units": 0, "people": 0}
-    roles = {role.code: role for role in Role.objects.all()}
+    roles = ensure_roles()
     positions = {position.name: position for position in Position.objects.all()}
     admin_group = _admin_group()
     password_hash = None  # computed once: hashing ~70 passwords one by one would take a minute

@@ -164,6 +164,15 @@ class Role(models.Model):
         return self.name
 
 
+def ensure_roles() -> dict[str, Role]:
+    """The fixed roles, created if missing (a migration seeds them; a flushed test database loses them)."""
+    roles = {role.code: role for role in Role.objects.all()}
+    for code, label in RoleCode.choices:
+        if code not in roles:
+            roles[code], _created = Role.objects.get_or_create(code=code, defaults={"name": str(label)})
+    return roles
+
+
 class PersonManager(UserManager):
     def get_by_natural_key(self, username: str) -> Person:
         return self.select_related("agency", "unit", "position").get(**{self.model.USERNAME_FIELD: username})

@@ -1,0 +1,50 @@
+"""What every backend provides; the public functions in :mod:`search` delegate to one of these."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from ._types import DEFAULT_FACETS, SearchDocument, SearchResult, Viewer
+
+
+class BulkWriter(Protocol):
+    """A long-lived writer for reindexing: ``add`` buffers, ``commit`` makes everything added durable."""
+
+    def add(self, docs: Iterable[SearchDocument]) -> int: ...
+
+    def commit(self) -> None: ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def index(self, docs: Iterable[SearchDocument]) -> None: ...
+
+    def remove(self, ids: Iterable[str]) -> None: ...
+
+    def search(
+        self,
+        query: str,
+        viewer: Viewer,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        facets: Sequence[str] = DEFAULT_FACETS,
+    ) -> SearchResult: ...
+
+    def bulk_writer(self) -> AbstractContextManager[BulkWriter]: ...
+
+    def clear(self) -> None: ...
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

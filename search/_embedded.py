@@ -1,0 +1,358 @@
+"""The embedded backend: a tantivy index in a local directory (no server to run).
+
+Why tantivy and not SQLite FTS5: measured in ``search/README.md``. In short, FTS5 hands matches to
+the caller one row at a time, so the search page's cost (top 20 + exact total + facet counts over
+*every* visible match) grows with the number of matches: a common word in a big agency's archive
+matches ~90,000 visible documents out of 1,000,000, which FTS5 needs ~50 ms just to enumerate and
+~250 ms to rank. tantivy intersects posting lists, counts and aggregates in native code with
+block-skipping, and stays far below the 50 ms target at one million documents.
+
+Layout: ``<path>/v<SCHEMA_VERSION>/`` holds the index; a schema change bumps the version so a
+reindex builds the new index beside the old one. Writers from several processes (web, Celery
+workers) are serialised by an ``flock`` on ``<path>/writer.lock``; tantivy itself allows a single
+writer per index and would otherwise fail the second one.
+
+Field design:
+- ``summary``, ``notation``, ``body``: full text, analysed by ``vi`` (simple tokenizer, lowercase,
+  ASCII folding: tone marks removed and ``đ`` → ``d``), not stored;
+- ``acl``: one raw term per access token, matched with a term-set query inside the engine, so hits,
+  total and facets only ever see what the viewer may see;
+- facet fields as raw "fast" (columnar) fields for filters and terms aggregations;
+- ``meta``: the stored fields and the original body as one compressed JSON blob, read for the
+  20 hits of a page only.
+"""
+from __future__ import annotations
+
+import datetime
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ._base import batched
+from ._text import check_filters, check_paging, highlight, is_ordinary, parse_query
+from ._types import DEFAULT_FACETS, FACET_FIELDS, Hit, SearchDocument, SearchResult, Viewer
+
+SCHEMA_VERSION = 1
+# The summary is indexed three times into the one full-text field: a word of the summary weighs like
+# three words of the body (BM25F-like), and every query walks one posting list per word instead of one
+# per field, which halves the cost of common words at a million documents.
+SUMMARY_REPEAT = 3
+MAX_FACET_VALUES = 200
+AGG_BUCKETS = 65_536
+# Low-cardinality facets are packed into one code per document (one aggregation value instead of four).
+PACKED = ("year", "doc_type", "urgency", "status")
+SEP = "\x1f"
+
+
+def _build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("text", stored=False, tokenizer_name="vi", index_option="position")
+    builder.add_text_field("acl", stored=False, tokenizer_name="raw", index_option="basic")
+    # Filters: one indexed code per (field, value), matched with term-set queries.
+    builder.add_unsigned_field("fk", indexed=True, fast=False)
+    # Facets: columnar codes read by ONE terms aggregation: the packed (year, type, urgency, status),
+    # the issuer, the signer and the unit. The file (hồ sơ, thousands of values) has its own column.
+    builder.add_unsigned_field("fc", indexed=False, fast=True)
+    builder.add_unsigned_field("ff", indexed=False, fast=True)
+    builder.add_unsigned_field("day", indexed=True, fast=True)  # date.toordinal(): range filters and sort
+    builder.add_bytes_field("meta", stored=True, indexed=False, fast=False)
+    return builder.build()
+
+
+def facet_code(field: str, value: Any) -> int:
+    """Stable code of a facet value: 48 bits of hash of the field and value.
+
+    Kept under 2**53 so it survives any float round trip in aggregation results.
+    """
+    digest = hashlib.blake2b(f"{field}{SEP}{value}".encode(), digest_size=6).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _facet_values(doc: SearchDocument) -> dict[str, str]:
+    values = {name: getattr(doc, name) for name in FACET_FIELDS}
+    return {name: str(v) for name, v in values.items() if v is not None and v != ""}
+
+
+def _column_codes(values: dict[str, str]) -> tuple[list[tuple[int, str, str]], int | None]:
+    """(code, dictionary field, dictionary value) of the facet column, and the file column's code."""
+    packed = SEP.join(values.get(name, "") for name in PACKED)
+    codes = [(facet_code("packed", packed), "packed", packed)]
+    for name in ("issuer", "signer", "unit"):
+        if name in values:
+            codes.append((facet_code(name, values[name]), name, values[name]))
+    file_code = facet_code("file", values["file"]) if "file" in values else None
+    return codes, file_code
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(60))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def _to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    stored = doc.stored_fields()
+    stored["date"] = doc.date.isoformat()
+    stored["body"] = doc.body
+    t_doc = tantivy.Document()
+    t_doc.add_text("id", doc.id)
+    # NFC first: in decomposed text a combining mark would split a word in two for the tokenizer.
+    summary = unicodedata.normalize("NFC", doc.summary)
+    for _ in range(SUMMARY_REPEAT):
+        t_doc.add_text("text", summary)
+    t_doc.add_text("text", unicodedata.normalize("NFC", doc.number_notation))
+    t_doc.add_text("text", unicodedata.normalize("NFC", doc.body))
+    for token in doc.acl:
+        t_doc.add_text("acl", token)
+    values = _facet_values(doc)
+    for name, value in values.items():
+        t_doc.add_unsigned("fk", facet_code(name, value))
+    codes, file_code = _column_codes(values)
+    for code, _f, _v in codes:
+        t_doc.add_unsigned("fc", code)
+    if file_code is not None:
+        t_doc.add_unsigned("ff", file_code)
+    t_doc.add_unsigned("day", doc.date.toordinal())
+    t_doc.add_bytes("meta", json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode())
+    return t_doc
+
+
+class _Writer:
+    """Adds documents through one tantivy writer; ``commit`` makes them visible and durable."""
+
+    def __init__(self, writer: tantivy.IndexWriter, backend: EmbeddedBackend) -> None:
+        self._writer = writer
+        self._backend = backend
+
+    def add(self, docs: Iterable[SearchDocument]) -> int:
+        count = 0
+        for doc in docs:
+            # Deleting by id first makes indexing idempotent: a re-index replaces, never duplicates,
+            # and a document that became secret disappears.
+            self._writer.delete_documents_by_term("id", doc.id)
+            if is_ordinary(doc):  # nothing of a secret document is kept, not even its metadata
+                self._backend._remember_facets(doc)
+                self._writer.add_document(_to_tantivy(doc))
+                count += 1
+        return count
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for doc_id in ids:
+            self._writer.delete_documents_by_term("id", doc_id)
+
+    def commit(self) -> None:
+        self._backend._save_facets()  # before the documents, so that every indexed code can be decoded
+        self._writer.commit()
+
+
+class EmbeddedBackend:
+    """Search over a tantivy index in ``path`` (a directory, created on first use)."""
+
+    name = "embedded"
+
+    def __init__(self, path: str | os.PathLike[str], *, writer_heap_bytes: int = 200_000_000,
+                 writer_threads: int = 2) -> None:
+        self.root = Path(path)
+        self.path = self.root / f"v{SCHEMA_VERSION}"
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._schema = _build_schema()
+        self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        self._index.register_tokenizer("vi", _analyzer())
+        self._analyzer = _analyzer()
+        self._heap = writer_heap_bytes
+        self._threads = writer_threads
+        self._thread_lock = threading.Lock()
+        self._meta_stamp: tuple[int, int] | None = None
+        self._facet_db = sqlite3.connect(self.root / "facets.sqlite3", check_same_thread=False, timeout=30)
+        self._facet_db.execute(
+            "CREATE TABLE IF NOT EXISTS facet (code INTEGER PRIMARY KEY, field TEXT NOT NULL, value TEXT NOT NULL)")
+        self._facet_db.commit()
+        self._facet_names: dict[int, list[tuple[str, Any]]] = {}
+        self._facet_pending: dict[int, tuple[str, str]] = {}
+        self._load_facets()
+        self._refresh()
+
+    # --- facet dictionary: code -> (field, value), in a small SQLite file beside the index -----------------
+
+    def _remember_facets(self, doc: SearchDocument) -> None:
+        values = _facet_values(doc)
+        codes, file_code = _column_codes(values)
+        if file_code is not None:
+            codes.append((file_code, "file", values["file"]))
+        for code, field, value in codes:
+            if code not in self._facet_names:
+                self._facet_pending[code] = (field, value)
+
+    def _save_facets(self) -> None:
+        if not self._facet_pending:
+            return
+        with self._facet_db:
+            self._facet_db.executemany(
+                "INSERT OR IGNORE INTO facet (code, field, value) VALUES (?, ?, ?)",
+                [(code, f, v) for code, (f, v) in self._facet_pending.items()])
+        for code, (f, v) in self._facet_pending.items():
+            self._facet_names[code] = self._decode(f, v)
+        self._facet_pending = {}
+
+    def _load_facets(self) -> None:
+        for code, f, v in self._facet_db.execute("SELECT code, field, value FROM facet"):
+            self._facet_names[code] = self._decode(f, v)
+
+    @staticmethod
+    def _decode(field: str, value: str) -> list[tuple[str, Any]]:
+        """The (facet field, value) pairs one column code stands for."""
+        if field == "packed":
+            parts = value.split(SEP)
+            return [(name, int(v) if name == "year" else v) for name, v in zip(PACKED, parts, strict=True) if v]
+        return [(field, value)]
+
+    # --- writing -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def bulk_writer(self, *, heap_bytes: int | None = None, target: str | None = None) -> Iterator[_Writer]:
+        """Hold the index's single writer (across processes) for a batch of changes.
+
+        ``target`` exists for the reindex protocol; the embedded index is always updated in place.
+        """
+        with self._thread_lock, open(self.root / "writer.lock", "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                writer = self._index.writer(heap_size=heap_bytes or self._heap, num_threads=self._threads)
+                try:
+                    yield _Writer(writer, self)
+                except BaseException:
+                    writer.rollback()
+                    raise
+                self._save_facets()
+                writer.commit()
+                writer.wait_merging_threads()
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        self._refresh(force=True)
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        """Index (or replace) documents; secret ones are refused and any earlier version removed."""
+        with self.bulk_writer(heap_bytes=min(self._heap, 50_000_000)) as writer:
+            for batch in batched(docs, 5000):
+                writer.add(batch)
+
+    def remove(self, ids: Iterable[str]) -> None:
+        with self.bulk_writer(heap_bytes=min(self._heap, 50_000_000)) as writer:
+            writer.delete(ids)
+
+    def clear(self) -> None:
+        with self.bulk_writer(heap_bytes=min(self._heap, 50_000_000)) as writer:
+            writer._writer.delete_all_documents()
+
+    def _refresh(self, force: bool = False) -> None:
+        """Reload the searcher when another process (or this one) committed."""
+        try:
+            stat = (self.path / "meta.json").stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            stamp = (0, 0)
+        if force or stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
+
+    # --- searching -----------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        viewer: Viewer,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        facets: Sequence[str] = DEFAULT_FACETS,
+    ) -> SearchResult:
+        wanted_filters = check_filters(filters)
+        page, page_size = check_paging(page, page_size)
+        facets = [f for f in facets if f in FACET_FIELDS]
+        clauses = parse_query(query)
+        empty = SearchResult([], 0, {f: [] for f in facets}, page, page_size, query, dict(filters or {}))
+        if not viewer.tokens:
+            return empty
+        self._refresh()
+        schema = self._schema
+        Must = tantivy.Occur.Must
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for clause in clauses:
+            tokens = self._analyzer.analyze(clause.text) or list(clause.words)
+            if len(tokens) > 1:
+                parts.append((Must, tantivy.Query.phrase_query(schema, "text", tokens)))
+            else:
+                parts.append((Must, tantivy.Query.term_query(schema, "text", tokens[0])))
+        # Permissions and filters are part of the query itself and do not change the score.
+        restrictions = [tantivy.Query.term_set_query(schema, "acl", sorted(viewer.tokens))]
+        for field, values in wanted_filters.items():
+            if field == "date_from":
+                restrictions.append(tantivy.Query.range_query(
+                    schema, "day", tantivy.FieldType.Unsigned, lower_bound=values[0].toordinal()))
+            elif field == "date_to":
+                restrictions.append(tantivy.Query.range_query(
+                    schema, "day", tantivy.FieldType.Unsigned, upper_bound=values[0].toordinal()))
+            else:
+                codes = [facet_code(field, v) for v in values]
+                restrictions.append(tantivy.Query.term_set_query(schema, "fk", codes))
+        for restriction in restrictions:
+            parts.append((Must, tantivy.Query.const_score_query(restriction, 0.0)))
+        final = tantivy.Query.boolean_query(parts)
+
+        searcher = self._index.searcher()
+        offset = (page - 1) * page_size
+        if clauses:
+            result = searcher.search(final, limit=page_size, count=True, offset=offset)
+        else:  # browsing: newest first
+            result = searcher.search(final, limit=page_size, count=True, offset=offset,
+                                     order_by_field="day", order=tantivy.Order.Desc)
+        hits = []
+        for score, address in result.hits:
+            meta = json.loads(searcher.doc(address)["meta"][0])
+            body = meta.pop("body")
+            meta["date"] = datetime.date.fromisoformat(meta["date"])
+            hits.append(Hit(
+                id=meta["id"],
+                score=float(score) if clauses else 0.0,
+                summary_html=highlight(meta["summary"], clauses, max_chars=None),
+                body_html=highlight(body, clauses),
+                fields=meta,
+            ))
+        facet_counts: dict[str, list[tuple[Any, int]]] = {f: [] for f in facets}
+        if facets and result.count:
+            wanted = set(facets)
+            columns = (["fc"] if wanted - {"file"} else []) + (["ff"] if "file" in wanted else [])
+            # size and segment_size bound the distinct codes counted exactly (a huge size costs ~40% more);
+            # 65,536 is far above what one archive holds (types x years x urgencies x statuses, issuers...).
+            terms = {"size": AGG_BUCKETS, "segment_size": AGG_BUCKETS}
+            answer = searcher.aggregate(final, {c: {"terms": {"field": c, **terms}} for c in columns})
+            buckets = [b for c in columns for b in answer.get(c, {}).get("buckets", [])]
+            names = self._facet_names
+            if any(b["key"] not in names for b in buckets):
+                self._load_facets()  # written by another process since we last looked
+            sums: dict[str, dict[Any, int]] = {f: {} for f in FACET_FIELDS}
+            for bucket in buckets:
+                count = bucket["doc_count"]
+                for field, value in names.get(bucket["key"], ()):
+                    per_field = sums[field]
+                    per_field[value] = per_field.get(value, 0) + count
+            for f in facets:
+                ordered = sorted(sums[f].items(), key=lambda fv: (-fv[1], str(fv[0])))
+                facet_counts[f] = ordered[:MAX_FACET_VALUES]
+        return SearchResult(hits, int(result.count), facet_counts, page, page_size, query, dict(filters or {}))

@@ -91,18 +91,24 @@ def main() -> int:
             return
         stopping = True
         print("\nStopping eoffice...", flush=True)
+        # First the main process of each child (Celery then does its warm shutdown), then whatever is left in
+        # its process group (runserver's autoreloader child), then SIGKILL for anything that still hangs on.
         for proc in processes.values():
             if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                proc.terminate()
         deadline = time.monotonic() + 15
         for proc in processes.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                pass
+        for proc in processes.values():
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.5)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

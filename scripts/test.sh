@@ -68,4 +68,12 @@ PGVERSION="$("$PGBIN/postgres" --version)"
 echo "Test suite on PostgreSQL ($PGVERSION) at 127.0.0.1:$PGPORT and Redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$REDISPORT"
 
 .venv/bin/ruff check .
-.venv/bin/pytest "$@"
+if [ "$#" -gt 0 ]; then
+  .venv/bin/pytest "$@"
+else
+  # Browser tests run in their own session: Playwright's sync API keeps an asyncio loop running in the test
+  # thread for as long as the browser is open, and pyHanko's synchronous API (asyncio.run) refuses to run there.
+  .venv/bin/pytest --ignore=tests/e2e
+  echo "Browser tests (Playwright driving /usr/bin/chromium):"
+  .venv/bin/pytest tests/e2e
+fi

@@ -73,3 +73,12 @@ def login(page, username: str, password: str) -> None:
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(lambda url: "/dang-nhap/" not in url)
+
+
+def off_the_loop(fn, *args, **kwargs):
+    """Run ``fn`` in a worker thread: for code that calls ``asyncio.run`` (pyHanko's synchronous API, validation)
+    from a browser test, whose thread has Playwright's event loop running."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()

@@ -55,3 +55,9 @@ def test_every_role_gets_tasks_and_search():
         keys = [item.key for item in navigation_for(person)]
         assert keys[0] == "tasks" and "search" in keys, code
     assert [item.key for item in NAVIGATION] == ["tasks", "incoming", "outgoing", "files", "search", "reports", "admin"]
+
+
+def test_interface_stays_vietnamese_for_a_browser_that_prefers_english():
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = client.get("/dang-nhap/").content.decode()
+    assert '<html lang="vi">' in html and "Tên đăng nhập" in html

@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "eoffice.api",
     "signing",
     "search",
+    "viewflow.workflow",
+    "eoffice.documents",
+    "eoffice.incoming",
+    "workflows",
 ]
 
 MIDDLEWARE = [

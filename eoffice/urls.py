@@ -5,14 +5,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from eoffice.incoming import views as incoming_views
 from eoffice.orgs import views as org_views
 
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("viec-can-xu-ly/", org_views.module_page("tasks"), name="module-tasks"),
-    path("van-ban-den/", org_views.module_page("incoming"), name="module-incoming"),
+    path("viec-can-xu-ly/", incoming_views.inbox, name="module-tasks"),
+    path("van-ban-den/", incoming_views.index, name="module-incoming"),
+    path("van-ban-den/", include("eoffice.incoming.urls")),
     path("van-ban-di/", org_views.module_page("outgoing"), name="module-outgoing"),
     path("ho-so/", org_views.module_page("files"), name="module-files"),
     path("tra-cuu/", org_views.module_page("search"), name="module-search"),

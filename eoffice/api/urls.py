@@ -16,3 +16,12 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
 ]
+
+# Incoming dispatches (văn bản đến).
+from eoffice.incoming.api import IncomingDocumentViewSet, MyTaskViewSet, ReceiptViewSet  # noqa: E402
+
+incoming_router = SimpleRouter()  # its own router: the one above has already built its URL list
+incoming_router.register("incoming-documents", IncomingDocumentViewSet, basename="incoming-document")
+incoming_router.register("incoming-receipts", ReceiptViewSet, basename="incoming-receipt")
+incoming_router.register("my-tasks", MyTaskViewSet, basename="my-task")
+urlpatterns.append(path("", include(incoming_router.urls)))

@@ -1,0 +1,1 @@
+"""Incoming dispatches (văn bản đến): the receipt queue, registration, routing and handling."""

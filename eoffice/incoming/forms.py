@@ -1,0 +1,109 @@
+"""Forms of the incoming pages; they only collect input, the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from eoffice.documents.models import Channel, Confidentiality, DocumentType, Urgency
+from eoffice.orgs.models import Person, RoleCode, Unit
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class RegisterForm(forms.Form):
+    files = forms.FileField(label=_("Tệp văn bản (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
+    channel = forms.ChoiceField(label=_("Phương thức nhận"), choices=[
+        (Channel.PAPER, Channel.PAPER.label), (Channel.EMAIL, Channel.EMAIL.label)])
+    scanned_paper = forms.BooleanField(label=_("Bản giấy đã quét (tạo bản sao y có chữ ký số của cơ quan)"),
+                                       required=False)
+    issuer_name = forms.CharField(label=_("Cơ quan ban hành"), max_length=255)
+    number_notation = forms.CharField(label=_("Số, ký hiệu"), max_length=100)
+    issued_on = forms.DateField(label=_("Ngày ban hành"), widget=DATE)
+    document_type = forms.ModelChoiceField(label=_("Loại văn bản"), queryset=DocumentType.objects.filter(
+        is_active=True), required=False)
+    summary = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 3}))
+    signer_name = forms.CharField(label=_("Người ký"), max_length=150, required=False)
+    signer_position = forms.CharField(label=_("Chức vụ người ký"), max_length=150, required=False)
+    urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    confidentiality = forms.ChoiceField(label=_("Độ mật"), choices=Confidentiality.choices,
+                                        initial=Confidentiality.NORMAL)
+    deadline = forms.DateField(label=_("Hạn xử lý"), widget=DATE, required=False)
+    leader = forms.ModelChoiceField(label=_("Trình lãnh đạo"), queryset=Person.objects.none())
+    proposer = forms.ModelChoiceField(label=_("Chánh văn phòng đề xuất trước (không bắt buộc)"),
+                                      queryset=Person.objects.none(), required=False)
+    notes = forms.CharField(label=_("Ghi chú"), required=False)
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(agency=agency, is_active=True)
+        self.fields["leader"].queryset = people.filter(
+            roles__code__in=[RoleCode.LEADER, RoleCode.DEPUTY_LEADER]).distinct()
+        self.fields["proposer"].queryset = people.filter(roles__code=RoleCode.UNIT_HEAD).distinct()
+
+
+class ReceiptRegisterForm(forms.Form):
+    leader = forms.ModelChoiceField(label=_("Trình lãnh đạo"), queryset=Person.objects.none())
+    proposer = forms.ModelChoiceField(label=_("Chánh văn phòng đề xuất trước (không bắt buộc)"),
+                                      queryset=Person.objects.none(), required=False)
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(agency=agency, is_active=True)
+        self.fields["leader"].queryset = people.filter(
+            roles__code__in=[RoleCode.LEADER, RoleCode.DEPUTY_LEADER]).distinct()
+        self.fields["proposer"].queryset = people.filter(roles__code=RoleCode.UNIT_HEAD).distinct()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InstructForm(forms.Form):
+    text = forms.CharField(label=_("Ý kiến chỉ đạo"), widget=forms.Textarea(attrs={"rows": 3}))
+    lead_unit = forms.ModelChoiceField(label=_("Đơn vị xử lý chính"), queryset=Unit.objects.none())
+    supporting_units = forms.ModelMultipleChoiceField(label=_("Đơn vị phối hợp"), queryset=Unit.objects.none(),
+                                                      required=False)
+    info_units = forms.ModelMultipleChoiceField(label=_("Đơn vị để biết"), queryset=Unit.objects.none(),
+                                                required=False)
+    deadline = forms.DateField(label=_("Hạn xử lý"), widget=DATE, required=False)
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(agency=agency, is_active=True)
+        for name in ("lead_unit", "supporting_units", "info_units"):
+            self.fields[name].queryset = units
+
+
+class AssignForm(forms.Form):
+    main_handler = forms.ModelChoiceField(label=_("Chuyên viên xử lý chính"), queryset=Person.objects.none())
+    co_handlers = forms.ModelMultipleChoiceField(label=_("Cùng xử lý"), queryset=Person.objects.none(),
+                                                 required=False)
+    note = forms.CharField(label=_("Ghi chú giao việc"), required=False)
+
+    def __init__(self, *args, agency=None, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(agency=agency, is_active=True)
+        if unit is not None:
+            people = people.filter(unit=unit)
+        self.fields["main_handler"].queryset = people
+        self.fields["co_handlers"].queryset = people
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 3}))
+    draft_reply = forms.BooleanField(label=_("Dự thảo văn bản trả lời"), required=False)
+
+
+class ReassignForm(forms.Form):
+    to = forms.ModelChoiceField(label=_("Chuyển cho"), queryset=Person.objects.none())
+    reason = forms.CharField(label=_("Lý do"), required=False)
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = Person.objects.filter(agency=agency, is_active=True)
+
+
+class ExtendForm(forms.Form):
+    new_deadline = forms.DateField(label=_("Hạn mới"), widget=DATE)
+    reason = forms.CharField(label=_("Lý do gia hạn"))

@@ -1,0 +1,84 @@
+"""Who sees which incoming documents and receipts.
+
+- Receipts (the queue of dispatches waiting for the clerk): the recipient agency's clerks and leaders.
+- Documents of the person's own agency, when the person has a role in them: the clerks (they register and
+  present every document) and the agency's leaders see every non-secret document; anyone else only documents they
+  have a work item on (assigned, supporting, for information) or that name them. Secret documents: only the
+  people named on them (named people, and people given work on them).
+- People of another agency see nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from eoffice.documents.models import SECRET_LEVELS
+from eoffice.documents.scoping import file_provider
+from eoffice.orgs.models import RoleCode
+from eoffice.orgs.scoping import scoping_rule, visible_to
+
+OVERSEERS = (RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER)
+
+
+def _document_condition(person) -> Q:
+    from .models import IncomingDocument, WorkItem
+
+    involved = Exists(WorkItem.objects.filter(document=OuterRef("pk"), person=person))
+    named = Exists(IncomingDocument.named_people.through.objects.filter(
+        incomingdocument_id=OuterRef("pk"), person_id=person.pk))
+    personal = Q(involved) | Q(named)
+    secret = Q(confidentiality__in=SECRET_LEVELS)
+    if person.has_role(*OVERSEERS):
+        return Q(agency_id=person.agency_id) & (~secret | personal)
+    return Q(agency_id=person.agency_id) & personal
+
+
+def register_incoming_rules() -> None:
+    from .models import (
+        DeadlineExtension,
+        IncomingDocument,
+        IncomingFile,
+        Instruction,
+        Receipt,
+        ReceiptFile,
+        Step,
+        WorkItem,
+    )
+
+    @scoping_rule(IncomingDocument)
+    def documents(queryset, person):
+        if not person.agency_id:
+            return queryset.none()
+        return queryset.filter(_document_condition(person))
+
+    @scoping_rule(Receipt)
+    def receipts(queryset, person):
+        if not person.agency_id or not person.has_role(*OVERSEERS):
+            return queryset.none()
+        return queryset.filter(agency_id=person.agency_id)
+
+    @scoping_rule(WorkItem)
+    def work_items(queryset, person):
+        # One's own items, and the items on documents one may see (the document page shows who does what).
+        if not person.agency_id:
+            return queryset.none()
+        return queryset.filter(document__in=visible_to(IncomingDocument, person))
+
+    for model in (IncomingFile, Instruction, Step, DeadlineExtension):
+        def rule(queryset, person):
+            return queryset.filter(document__in=visible_to(IncomingDocument, person))
+
+        scoping_rule(model)(rule)
+
+    @scoping_rule(ReceiptFile)
+    def receipt_files(queryset, person):
+        return queryset.filter(receipt__in=visible_to(Receipt, person))
+
+    @file_provider
+    def incoming_files(person):
+        return IncomingFile.objects.filter(
+            document__in=visible_to(IncomingDocument, person)).values("stored_file_id")
+
+    @file_provider
+    def receipt_stored_files(person):
+        return ReceiptFile.objects.filter(receipt__in=visible_to(Receipt, person)).values("stored_file_id")

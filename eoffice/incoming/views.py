@@ -1,0 +1,309 @@
+"""Pages of incoming dispatches: inbox, receipt queue, registration, document page, register list, files.
+
+Views translate requests into service calls; they hold no business rules and every query goes through
+``visible_to``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from eoffice.documents.models import Urgency
+from eoffice.orgs.models import RoleCode
+from eoffice.orgs.scoping import visible_to
+
+from . import forms, services
+from .models import (
+    IncomingDocument,
+    IncomingFile,
+    Receipt,
+    ReceiptFile,
+    ReceiptStatus,
+    WorkItem,
+    WorkKind,
+    WorkStatus,
+)
+from .services import IncomingError, ReceiptMetadata
+
+
+def _error(request: HttpRequest, exc: IncomingError) -> None:
+    messages.error(request, str(exc.detail))
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Việc cần xử lý: open work of the person (and of those they stand in for), overdue first, then urgency."""
+    today = timezone.localdate()
+    items = services.inbox_items(request.user)
+    counts = items.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        **{f"u_{value}": Count("pk", filter=Q(urgency=value)) for value in Urgency.values},
+    )
+    kind = request.GET.get("loai", "")
+    urgency = request.GET.get("do_khan", "")
+    if kind in WorkKind.values:
+        items = items.filter(kind=kind)
+    if urgency in Urgency.values:
+        items = items.filter(urgency=urgency)
+    if request.GET.get("qua_han"):
+        items = items.filter(deadline__lt=today)
+    text = request.GET.get("q", "").strip()
+    if text:
+        items = items.filter(Q(document__summary__icontains=text) | Q(document__number_notation__icontains=text))
+    items = items.annotate(overdue=Q(deadline__lt=today)).order_by("-overdue", "-urgency_rank", "deadline",
+                                                                    "-created_at")
+    page = Paginator(items, 50).get_page(request.GET.get("trang"))
+    urgency_counts = [(value, label, counts[f"u_{value}"]) for value, label in Urgency.choices]
+    return render(request, "incoming/inbox.html", {
+        "page": page, "counts": counts, "urgency_counts": urgency_counts, "today": today,
+        "kinds": WorkKind.choices, "urgencies": Urgency.choices, "filters": request.GET,
+    })
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Văn bản đến: the receipt queue (for the clerk) and the latest documents."""
+    receipts = (visible_to(Receipt, request.user).filter(status=ReceiptStatus.WAITING)
+                .select_related("duplicate_of").order_by("-received_at")[:100])
+    documents = (visible_to(IncomingDocument, request.user).select_related("document_type")
+                 .order_by("-registered_at")[:20])
+    return render(request, "incoming/index.html", {
+        "receipts": receipts, "documents": documents, "is_clerk": request.user.has_role(RoleCode.CLERK)})
+
+
+def _metadata_from(data: dict) -> ReceiptMetadata:
+    return ReceiptMetadata(
+        issuer_name=data["issuer_name"], number_notation=data["number_notation"], issued_on=data["issued_on"],
+        summary=data["summary"], document_type=data.get("document_type"), signer_name=data.get("signer_name", ""),
+        signer_position=data.get("signer_position", ""), urgency=data["urgency"],
+        confidentiality=data["confidentiality"], deadline=data.get("deadline"))
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Register a paper or e-mail dispatch from an upload."""
+    if not request.user.has_role(RoleCode.CLERK):
+        raise Http404
+    form = forms.RegisterForm(request.POST or None, request.FILES or None, agency=request.user.agency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["files"]
+        try:
+            document = services.register_incoming(
+                request.user, metadata=_metadata_from(data), files=[(upload.name, upload.read())],
+                channel=data["channel"], scanned_paper=data["scanned_paper"], present_to=data["leader"],
+                propose_by=data.get("proposer"), notes=data.get("notes", ""), request=request)
+        except IncomingError as exc:
+            form.add_error(None, str(exc.detail))
+            if exc.get_codes() == "duplicate":
+                form.duplicate_id = exc.details["existing_id"]
+        else:
+            messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
+            return redirect("incoming:document", document.pk)
+    return render(request, "incoming/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    receipt = get_object_or_404(visible_to(Receipt, request.user).select_related("duplicate_of"), pk=pk)
+    form = forms.ReceiptRegisterForm(request.POST or None, agency=request.user.agency)
+    reason_form = forms.ReasonForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.register_incoming(request.user, receipt=receipt, present_to=form.cleaned_data["leader"],
+                                                  propose_by=form.cleaned_data.get("proposer"), request=request)
+        except IncomingError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
+            return redirect("incoming:document", document.pk)
+    files = ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file")
+    return render(request, "incoming/receipt.html", {"receipt": receipt, "form": form, "reason_form": reason_form,
+                                                     "files": files})
+
+
+@login_required
+@require_POST
+def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
+    receipt = get_object_or_404(visible_to(Receipt, request.user), pk=pk)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Cần ghi lý do trả lại."))
+        return redirect("incoming:receipt", pk)
+    try:
+        services.return_receipt(receipt, request.user, reason=form.cleaned_data["reason"], request=request)
+    except IncomingError as exc:
+        _error(request, exc)
+        return redirect("incoming:receipt", pk)
+    messages.success(request, _("Đã trả lại văn bản."))
+    return redirect("module-incoming")
+
+
+@login_required
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document page: preview, signature validation, every instruction and step; the person's actions."""
+    doc = get_object_or_404(
+        visible_to(IncomingDocument, request.user).select_related(
+            "document_type", "registered_by", "lead_unit", "agency", "receipt"), pk=pk)
+    files = list(IncomingFile.objects.filter(document=doc).select_related("stored_file"))
+    instructions = list(doc.instructions.select_related("author", "on_behalf_of", "lead_unit")
+                        .prefetch_related("supporting_units", "info_units", "info_people"))
+    steps = list(doc.steps.select_related("actor", "on_behalf_of", "target"))
+    work = list(doc.work_items.select_related("person", "unit").order_by("created_at"))
+    mine = [item for item in services.inbox_items(request.user).filter(document=doc)]
+    agency = request.user.agency
+    action_forms = []
+    for item in mine:
+        if item.kind == WorkKind.INSTRUCT:
+            action_forms.append((item, forms.InstructForm(agency=agency, prefix=f"i{item.pk}")))
+        elif item.kind == WorkKind.ASSIGN:
+            unit = doc.lead_unit if request.user.has_role(RoleCode.UNIT_HEAD) else None
+            action_forms.append((item, forms.AssignForm(agency=agency, unit=unit, prefix=f"i{item.pk}")))
+        else:
+            action_forms.append((item, forms.TextForm(prefix=f"i{item.pk}")))
+    can_redirect = request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.UNIT_HEAD) or bool(
+        request.user.acting_for())
+    open_work = [w for w in work if w.status == WorkStatus.OPEN]
+    return render(request, "incoming/document.html", {
+        "doc": doc, "files": files, "instructions": instructions, "steps": steps, "work": work,
+        "action_forms": action_forms, "reassign_form": forms.ReassignForm(agency=agency),
+        "extend_form": forms.ExtendForm(), "can_redirect": can_redirect, "open_work": open_work,
+        "is_leader": request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER),
+        "validation_files": (doc.validation or {}).get("files", []),
+    })
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Carry out the person's step on a document (instruct, assign, handle, give input, mark read, send back...)."""
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    item = get_object_or_404(WorkItem.objects.filter(document=doc), pk=item_pk)
+    action = request.POST.get("action", "")
+    agency = request.user.agency
+    prefix = f"i{item.pk}"
+    try:
+        if action == "send_back":
+            services.send_back(item, request.user, reason=request.POST.get(f"{prefix}-text", ""), request=request)
+        elif action == "represent":
+            services.represent(item, request.user, request=request)
+        elif item.kind == WorkKind.INSTRUCT:
+            form = forms.InstructForm(request.POST, agency=agency, prefix=prefix)
+            if not form.is_valid():
+                raise IncomingError(_("Cần nhập ý kiến chỉ đạo và chọn đơn vị xử lý chính."), code="invalid")
+            services.instruct(item, request.user, request=request, **form.cleaned_data)
+        elif item.kind == WorkKind.ASSIGN:
+            form = forms.AssignForm(request.POST, agency=agency, prefix=prefix)
+            if not form.is_valid():
+                raise IncomingError(_("Cần chọn chuyên viên xử lý chính."), code="invalid")
+            services.assign_handlers(item, request.user, request=request, **form.cleaned_data)
+        else:
+            form = forms.TextForm(request.POST, prefix=prefix)
+            text = request.POST.get(f"{prefix}-text", "")
+            if item.kind == WorkKind.HANDLE:
+                services.finish_handling(item, request.user, result=text, request=request,
+                                         draft_reply=bool(request.POST.get(f"{prefix}-draft_reply")))
+            elif item.kind == WorkKind.PROPOSE:
+                services.propose(item, request.user, text=text, request=request)
+            elif item.kind in (WorkKind.SUPPORT, WorkKind.COHANDLE):
+                services.give_input(item, request.user, text=text, request=request)
+            elif item.kind == WorkKind.INFO:
+                services.mark_read(item, request.user, request=request)
+            else:
+                raise IncomingError(_("Thao tác không phù hợp."), code="wrong_step")
+    except IncomingError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Đã ghi nhận."))
+    return redirect("incoming:document", doc.pk)
+
+
+@login_required
+@require_POST
+def redirect_work(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    item = get_object_or_404(WorkItem.objects.filter(document=doc), pk=item_pk)
+    try:
+        if request.POST.get("action") == "take_back":
+            services.take_back(item, request.user, reason=request.POST.get("reason", ""), request=request)
+        else:
+            form = forms.ReassignForm(request.POST, agency=request.user.agency)
+            if not form.is_valid():
+                raise IncomingError(_("Cần chọn người nhận việc."), code="invalid")
+            services.reassign(item, request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"],
+                              request=request)
+    except IncomingError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Đã chuyển việc."))
+    return redirect("incoming:document", doc.pk)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    form = forms.ExtendForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise IncomingError(_("Cần nhập hạn mới và lý do gia hạn."), code="invalid")
+        services.extend_deadline(doc, request.user, request=request, **form.cleaned_data)
+    except IncomingError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Đã gia hạn xử lý."))
+    return redirect("incoming:document", doc.pk)
+
+
+@login_required
+def register_list(request: HttpRequest) -> HttpResponse:
+    """Sổ đăng ký văn bản đến of the person's agency, per year, with filters (constant number of queries)."""
+    year = request.GET.get("nam") or str(timezone.localdate().year)
+    year = int(year) if year.isdigit() else timezone.localdate().year
+    docs = (visible_to(IncomingDocument, request.user).filter(year=year)
+            .select_related("document_type", "lead_unit").order_by("series_code", "arrival_number"))
+    series = request.GET.get("so", "")
+    if series:
+        docs = docs.filter(series_code=series)
+    for param, field in (("do_khan", "urgency"), ("kenh", "channel"), ("trang_thai", "status")):
+        value = request.GET.get(param, "")
+        if value:
+            docs = docs.filter(**{field: value})
+    text = request.GET.get("q", "").strip()
+    if text:
+        docs = docs.filter(Q(summary__icontains=text) | Q(number_notation__icontains=text) |
+                           Q(issuer_name__icontains=text))
+    page = Paginator(docs, 100).get_page(request.GET.get("trang"))
+    return render(request, "incoming/register_list.html", {"page": page, "year": year, "filters": request.GET,
+                                                           "urgencies": Urgency.choices})
+
+
+def _file_response(stored) -> FileResponse:
+    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type, filename=stored.name)
+    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def document_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    link = get_object_or_404(IncomingFile.objects.select_related("stored_file"), document=doc, pk=file_pk)
+    return _file_response(link.stored_file)
+
+
+@login_required
+def receipt_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    receipt = get_object_or_404(visible_to(Receipt, request.user), pk=pk)
+    link = get_object_or_404(ReceiptFile.objects.select_related("stored_file"), receipt=receipt, pk=file_pk)
+    return _file_response(link.stored_file)

@@ -1,0 +1,1 @@
+"""Viewflow flows: how dispatches circulate (incoming.py, outgoing.py)."""

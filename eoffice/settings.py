@@ -204,6 +204,8 @@ PKI_DIR = Path(env("PKI_DIR", str(VAR_DIR / "pki")))
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS")  # PEM/DER files; empty = the development root in PKI_DIR
 SIGNING_TSA_URL = env("SIGNING_TSA_URL")  # empty = the development TSA when it runs, else no timestamp (B-B)
 SIGNING_DEV_SERVICES_PORT = int(env("SIGNING_DEV_SERVICES_PORT", "8765"))
+# Refuse to sign with an expired, revoked or untrusted certificate (checked with the CA's OCSP/CRL before signing).
+SIGNING_PREFLIGHT = env_bool("SIGNING_PREFLIGHT", True)
 # Where the web page finds the signing agent on the official's own computer (two-step signing with a USB token).
 SIGNING_AGENT_URL = env("SIGNING_AGENT_URL", "http://127.0.0.1:8766")
 

@@ -29,8 +29,9 @@ digest in the browser, builds exactly the same field, appearance and metadata wi
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -57,6 +58,7 @@ from .appearance import (
 )
 from .images import SEAL_INK, SIGNATURE_INK
 from .keys import KeySource, LoadedKeySigner, TemplateCmsSigner
+from .preflight import check_before_signing
 
 __all__ = [
     "DATE_FIELD",
@@ -184,8 +186,18 @@ def _metadata(
     )
 
 
-def apply_plan(pdf: bytes, plan: SignaturePlan, source: KeySource, *, timestamper: TimeStamper | None = None) -> bytes:
-    """Sign ``pdf`` according to ``plan`` with the key of ``source`` (incremental update)."""
+def apply_plan(
+    pdf: bytes, plan: SignaturePlan, source: KeySource, *, timestamper: TimeStamper | None = None,
+    preflight: bool | None = None, trust_roots: Sequence[Any] | None = None,
+) -> bytes:
+    """Sign ``pdf`` according to ``plan`` with the key of ``source`` (incremental update).
+
+    Every one-shot signature goes through here, so this is where the signing certificate is checked first
+    (:func:`signing.preflight.check_before_signing`: expired, revoked, untrusted... raise
+    :class:`signing.preflight.CertificateNotUsableError` and nothing is signed). ``preflight`` False skips the
+    check, None follows ``settings.SIGNING_PREFLIGHT``; ``trust_roots`` default to the configured ones.
+    """
+    check_before_signing(source.chain(), preflight=preflight, trust_roots=trust_roots)
     out = plan.pdf_signer(source.signer(), timestamper).sign_pdf(_writer(pdf))
     return out.getvalue()
 
@@ -238,12 +250,13 @@ def sign_person(
     block: SignatureBlock | None = None,
     timestamper: TimeStamper | None = None,
     field_name: str | None = None,
+    preflight: bool | None = None,
 ) -> bytes:
     """The person's visible PAdES signature at the document's signature block (see :func:`plan_person_signature`)."""
     plan = plan_person_signature(
         pdf, name=name, position=position, signature_image=signature_image, block=block, field_name=field_name
     )
-    return apply_plan(pdf, plan, source, timestamper=timestamper)
+    return apply_plan(pdf, plan, source, timestamper=timestamper, preflight=preflight)
 
 
 # ----------------------------------------------------------------------------------------------- the agency's seal
@@ -295,12 +308,13 @@ def sign_seal(
     person_field: str | None = None,
     timestamper: TimeStamper | None = None,
     field_name: str | None = None,
+    preflight: bool | None = None,
 ) -> bytes:
     """The agency's seal signature: red seal at real size (38 mm), overlapping the left third of the person's
     signature image, with the agency name and the signing time in Vietnam time."""
     plan = plan_seal_signature(pdf, agency_name=agency_name, seal_image=seal_image, person_field=person_field,
                                field_name=field_name)
-    return apply_plan(pdf, plan, source, timestamper=timestamper)
+    return apply_plan(pdf, plan, source, timestamper=timestamper, preflight=preflight)
 
 
 # ------------------------------------------------------------------------------------- attachments and copies
@@ -330,11 +344,11 @@ def plan_attachment_signature(pdf: bytes, *, notation: str, field_name: str | No
 
 def sign_attachment(
     pdf: bytes, source: KeySource, *, notation: str, timestamper: TimeStamper | None = None,
-    field_name: str | None = None,
+    field_name: str | None = None, preflight: bool | None = None,
 ) -> bytes:
     """The agency's signature on an attachment (in the same file or a separate one): text only, no image."""
     return apply_plan(pdf, plan_attachment_signature(pdf, notation=notation, field_name=field_name), source,
-                      timestamper=timestamper)
+                      timestamper=timestamper, preflight=preflight)
 
 
 def plan_copy_signature(
@@ -369,11 +383,12 @@ def sign_copy(
     agency_name: str,
     timestamper: TimeStamper | None = None,
     field_name: str | None = None,
+    preflight: bool | None = None,
 ) -> bytes:
     """The copying agency's signature on a certified electronic copy (sao y, sao lục, trích sao)."""
     plan = plan_copy_signature(pdf, copy_form=copy_form, copy_number=copy_number, agency_name=agency_name,
                                field_name=field_name)
-    return apply_plan(pdf, plan, source, timestamper=timestamper)
+    return apply_plan(pdf, plan, source, timestamper=timestamper, preflight=preflight)
 
 
 # ------------------------------------------------------------------------------------ number and date form fields
@@ -516,16 +531,27 @@ class BatchSealer:
     built once and patched per document (:class:`signing.keys.TemplateCmsSigner`): a clerk releasing a hundred
     dispatches pays for a hundred RSA operations and a hundred small incremental updates, not a hundred key loads
     and a hundred asn1crypto encodings of the certificate chain. ``benchmarks/signing.py`` measures it.
+
+    Each :meth:`seal` checks the certificate first (:func:`signing.preflight.check_before_signing`; ``preflight``
+    and ``trust_roots`` as in :func:`apply_plan`). The positive result is cached a few minutes per certificate, so
+    a batch pays for one OCSP/CRL round trip, and a long-lived sealer still notices a revocation.
     """
 
-    def __init__(self, source: KeySource, *, timestamper: TimeStamper | None = None) -> None:
+    def __init__(
+        self, source: KeySource, *, timestamper: TimeStamper | None = None, preflight: bool | None = None,
+        trust_roots: Sequence[Any] | None = None,
+    ) -> None:
         signer = source.signer()
         self.signer = TemplateCmsSigner.from_signer(signer) if isinstance(signer, LoadedKeySigner) else signer
         self.timestamper = timestamper
+        self.chain = list(source.chain())
+        self.preflight = preflight
+        self.trust_roots = trust_roots
 
     def seal(self, pdf: bytes, *, plan: SignaturePlan | None = None, field_name: str = SEAL_FIELD) -> bytes:
         """Sign ``pdf``: with ``plan`` (e.g. :func:`plan_seal_signature`) as planned, else an invisible PAdES
         B-B signature in a new field named after ``field_name``."""
+        check_before_signing(self.chain, preflight=self.preflight, trust_roots=self.trust_roots)
         writer = _writer(pdf)
         if plan is None:
             name = _unique_name(writer.prev, field_name)

@@ -48,6 +48,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.appearance import SignatureBlock
 from signing.pades import SignaturePlan, plan_person_signature
+from signing.preflight import check_before_signing
 
 __all__ = [
     "STATE_VERSION",
@@ -195,6 +196,8 @@ def prepare(
     field_name: str | None = None,
     timestamper: TimeStamper | None = None,
     plan: SignaturePlan | None = None,
+    preflight: bool | None = None,
+    trust_roots: Sequence[Any] | None = None,
 ) -> PreparedSignature:
     """Prepare ``pdf`` for a person's signature made elsewhere (the official's token, through the agent).
 
@@ -203,10 +206,16 @@ def prepare(
     ``block`` are those of :func:`signing.pades.sign_person`: the same :func:`signing.pades.plan_person_signature`
     gives the same visible signature. With a ``timestamper``, room is reserved for a signature timestamp, fetched
     in :func:`complete`. ``plan`` replaces the person's plan with another one (a seal, an attachment signature).
+
+    The certificate is checked before any digest is returned (:func:`signing.preflight.check_before_signing`):
+    an expired, revoked or untrusted one raises :class:`signing.preflight.CertificateNotUsableError`, so the
+    official's token is never asked to sign with it. ``preflight`` False skips the check, None follows
+    ``settings.SIGNING_PREFLIGHT``; ``trust_roots`` default to the configured ones.
     """
     certs = [_asn1_cert(cert) for cert in chain]
     if not certs:
         raise TwoStepError("Thiếu chứng thư số của người ký.")
+    check_before_signing(certs, preflight=preflight, trust_roots=trust_roots)
     if plan is None:
         plan = plan_person_signature(
             pdf, name=name, position=position, signature_image=signature_image, block=block, field_name=field_name

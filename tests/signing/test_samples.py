@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from signing.devservices import DevServices
+from signing.management.commands.make_samples import SUBJECTS
 from signing.pades import COPY_FIELD, PERSON_FIELD, SEAL_FIELD
 from signing.pki import DevPKI
 from tests.fixtures_pki import free_loopback_port
@@ -21,16 +22,20 @@ KINDS = ("cong-van", "bao-cao", "ke-hoach", "thong-bao", "giay-moi", "lich-cong-
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory) -> Iterator[Path]:
-    """The samples made by the command with a fresh PKI, whose CRL/OCSP services run while they are checked
-    (pdfsig asks the OCSP responder named in the certificates and reports an unknown issue when none answers)."""
+    """The samples made by the command with a fresh PKI, whose CRL/OCSP services run while they are made (the
+    certificates are checked before signing) and checked (pdfsig asks the OCSP responder named in the
+    certificates and reports an unknown issue when none answers)."""
     out = tmp_path_factory.mktemp("samples")
     pki_dir = tmp_path_factory.mktemp("sample-pki")
     port = free_loopback_port()
-    with override_settings(PKI_DIR=pki_dir, SIGNING_DEV_SERVICES_PORT=port):
-        call_command("make_samples", str(out))
-    services = DevServices(DevPKI(pki_dir, services_url=f"http://127.0.0.1:{port}"), port=port)
+    pki = DevPKI(pki_dir, services_url=f"http://127.0.0.1:{port}")
+    pki.ensure(SUBJECTS)
+    services = DevServices(pki, port=port)
     services.start()
     try:
+        # SIGNING_TRUST_ROOTS empty: the product trusts the root in PKI_DIR, the one the command signs with.
+        with override_settings(PKI_DIR=pki_dir, SIGNING_DEV_SERVICES_PORT=port, SIGNING_TRUST_ROOTS=[]):
+            call_command("make_samples", str(out))
         yield out
     finally:
         services.stop()

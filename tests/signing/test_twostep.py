@@ -142,6 +142,7 @@ def test_untrusted_signer_is_refused_with_the_configured_roots(dev_pki, sample_p
     prepared_rogue = twostep.prepare(
         sample_pdf, chain=[rogue.certificate("rogue"), *rogue.chain], name="Nguyễn Văn An", position="Giám đốc",
         signature_image=None, block=BLOCK,
+        preflight=False,  # what complete() does with a rogue signer is the point; prepare would refuse it first
     )
     value = rogue.private_key("rogue").sign(prepared_rogue.data_to_sign, padding.PKCS1v15(), hashes.SHA256())
     from pyhanko.keys import load_cert_from_pemder

@@ -10,6 +10,7 @@ The development PKI in ``settings.PKI_DIR`` is used, created if absent with the 
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from signing import pades
+from signing.devservices import DevServices
 from signing.documents import date_line, render_document, sample_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore
@@ -99,6 +101,14 @@ def make_samples(outdir: Path, pki_dir: Path, services_url: str | None = None) -
     return written
 
 
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 class Command(BaseCommand):
     help = "Tạo bộ văn bản mẫu đã ký số (7 loại văn bản điện tử) và chứng thư gốc để kiểm tra."
 
@@ -106,7 +116,20 @@ class Command(BaseCommand):
         parser.add_argument("outdir", type=Path, help="Thư mục ghi các tệp PDF mẫu")
 
     def handle(self, *args, outdir: Path, **options) -> None:
-        pki_url = f"http://127.0.0.1:{settings.SIGNING_DEV_SERVICES_PORT}"
-        written = make_samples(outdir, Path(settings.PKI_DIR), pki_url)
+        port = settings.SIGNING_DEV_SERVICES_PORT
+        pki_url = f"http://127.0.0.1:{port}"
+        pki = DevPKI(Path(settings.PKI_DIR), pki_url)
+        pki.ensure(SUBJECTS)
+        # Signing checks revocation with the PKI's OCSP/CRL first. `make run` serves them; when they are not
+        # running, serve them from here for the duration of the command.
+        services = None
+        if not _listening(port):
+            services = DevServices(pki, port=port)
+            services.start()
+        try:
+            written = make_samples(outdir, Path(settings.PKI_DIR), pki_url)
+        finally:
+            if services is not None:
+                services.stop()
         for path in written:
             self.stdout.write(f"Đã ghi {path}")

@@ -1,7 +1,7 @@
 """The Celery application.
 
 Embedded mode runs a real worker on the kombu SQLAlchemy transport (``sqla+sqlite://``); production uses Redis.
-Queues: ``default``, ``signing``, ``indexing``, ``ocr``, ``interchange`` so that each kind of slow work can get its own
+Queues: ``default``, ``signing``, ``indexing``, ``ocr``, ``interchange``, ``conversion`` (LibreOffice) so that each kind of slow work can get its own
 workers.
 """
 

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "eoffice.documents",
     "eoffice.incoming",
     "workflows",
+    "eoffice.outgoing",
+    "eoffice.reports",
+    "eoffice.archive",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +183,7 @@ CELERY_TASK_ROUTES = {
     "search.*": {"queue": "indexing"},
     "ocr.*": {"queue": "ocr"},
     "interchange.*": {"queue": "interchange"},
+    "outgoing.convert_docx": {"queue": "conversion"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -208,6 +212,16 @@ SIGNING_DEV_SERVICES_PORT = int(env("SIGNING_DEV_SERVICES_PORT", "8765"))
 SIGNING_PREFLIGHT = env_bool("SIGNING_PREFLIGHT", True)
 # Where the web page finds the signing agent on the official's own computer (two-step signing with a USB token).
 SIGNING_AGENT_URL = env("SIGNING_AGENT_URL", "http://127.0.0.1:8766")
+
+# --- Documents, reminders ------------------------------------------------------------------------------------------
+# Validate the signatures of incoming documents with revocation checks (OCSP/CRL of the issuing CA). Off only where
+# the deployment cannot reach the CAs; then revocation is reported as not checked.
+EOFFICE_VALIDATION_FETCH = env_bool("EOFFICE_VALIDATION_FETCH", True)
+# Deadline reminders: work due within this many days is "due soon"; the daily job runs at this hour (Vietnam time).
+EOFFICE_REMINDER_DAYS = int(env("EOFFICE_REMINDER_DAYS", "2"))
+EOFFICE_REMINDER_HOUR = int(env("EOFFICE_REMINDER_HOUR", "7"))
+# Absolute address of the site, for links in e-mails (e.g. https://vanban.binhminh.gov.vn).
+EOFFICE_SITE_URL = env("EOFFICE_SITE_URL")
 
 # --- E-mail ---------------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

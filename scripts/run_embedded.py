@@ -69,7 +69,7 @@ def main() -> int:
     start(
         "worker",
         [PY, "-m", "celery", "-A", "eoffice", "worker", "--loglevel=INFO", "--concurrency=2",
-         "-Q", "default,signing,indexing,ocr,interchange", "-n", "eoffice@%h"],
+         "-Q", "default,signing,indexing,ocr,interchange,conversion", "-n", "eoffice@%h"],
     )
     start(
         "beat",

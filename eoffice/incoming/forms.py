@@ -56,7 +56,7 @@ class ReceiptRegisterForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Lý do trả lại"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class InstructForm(forms.Form):
@@ -66,6 +66,8 @@ class InstructForm(forms.Form):
                                                       required=False)
     info_units = forms.ModelMultipleChoiceField(label=_("Đơn vị để biết"), queryset=Unit.objects.none(),
                                                 required=False)
+    info_people = forms.ModelMultipleChoiceField(label=_("Người nhận để biết"), queryset=Person.objects.none(),
+                                                 required=False)
     deadline = forms.DateField(label=_("Hạn xử lý"), widget=DATE, required=False)
 
     def __init__(self, *args, agency=None, **kwargs):
@@ -73,6 +75,24 @@ class InstructForm(forms.Form):
         units = Unit.objects.filter(agency=agency, is_active=True)
         for name in ("lead_unit", "supporting_units", "info_units"):
             self.fields[name].queryset = units
+        self.fields["info_people"].queryset = Person.objects.filter(agency=agency, is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        lead = data.get("lead_unit")
+        if lead is not None and lead in (data.get("supporting_units") or []):
+            self.add_error("supporting_units", _("Đơn vị xử lý chính không đồng thời là đơn vị phối hợp."))
+        return data
+
+
+class ProposeForm(forms.Form):
+    text = forms.CharField(label=_("Nội dung đề xuất"), widget=forms.Textarea(attrs={"rows": 3}))
+    lead_unit = forms.ModelChoiceField(label=_("Đề xuất đơn vị xử lý chính"), queryset=Unit.objects.none(),
+                                       required=False)
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_unit"].queryset = Unit.objects.filter(agency=agency, is_active=True)
 
 
 class AssignForm(forms.Form):
@@ -90,9 +110,21 @@ class AssignForm(forms.Form):
         self.fields["co_handlers"].queryset = people
 
 
-class TextForm(forms.Form):
-    text = forms.CharField(label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 3}))
+class HandleForm(forms.Form):
+    text = forms.CharField(label=_("Kết quả xử lý"), widget=forms.Textarea(attrs={"rows": 3}))
     draft_reply = forms.BooleanField(label=_("Dự thảo văn bản trả lời"), required=False)
+
+
+class InputForm(forms.Form):
+    text = forms.CharField(label=_("Ý kiến"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReadForm(forms.Form):
+    """Marking a document read for information needs no input."""
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do trả lại văn thư"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReassignForm(forms.Form):
@@ -105,5 +137,5 @@ class ReassignForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    new_deadline = forms.DateField(label=_("Hạn mới"), widget=DATE)
+    new_deadline = forms.DateField(label=_("Hạn xử lý mới"), widget=DATE)
     reason = forms.CharField(label=_("Lý do gia hạn"))

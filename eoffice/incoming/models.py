@@ -316,6 +316,25 @@ class WorkItem(models.Model):
         return bool(self.deadline and self.status == WorkStatus.OPEN and self.deadline < timezone.localdate())
 
 
+STEP_ACTIONS = {
+    "registered": _("Vào sổ"),
+    "presented": _("Trình"),
+    "proposed": _("Đề xuất xử lý"),
+    "instructed": _("Cho ý kiến chỉ đạo"),
+    "sent_back": _("Trả lại văn thư"),
+    "assigned": _("Giao xử lý"),
+    "handled": _("Hoàn thành xử lý"),
+    "input_given": _("Cho ý kiến phối hợp"),
+    "read": _("Đã xem (để biết)"),
+    "reassigned": _("Chuyển việc"),
+    "taken_back": _("Thu hồi việc"),
+    "deadline_extended": _("Gia hạn xử lý"),
+    "reply_requested": _("Yêu cầu dự thảo văn bản trả lời"),
+    "reply_drafted": _("Dự thảo văn bản trả lời"),
+    "recalled": _("Bên gửi thu hồi văn bản"),
+}
+
+
 class Step(models.Model):
     """The history of a document: every action, by whom (and on behalf of whom), when, with what text."""
 
@@ -336,6 +355,11 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words for the document page (the code itself stays stable for programs)."""
+        return str(STEP_ACTIONS.get(self.action, self.action))
 
 
 class DeadlineExtension(models.Model):

@@ -2,7 +2,8 @@
 
 - Receipts (the queue of dispatches waiting for the clerk): the recipient agency's clerks and leaders.
 - Documents of the person's own agency, when the person has a role in them: the clerks (they register and
-  present every document) and the agency's leaders see every non-secret document; anyone else only documents they
+  present every document), the agency's leaders and its archivists (they keep and search the agency's records) see
+  every non-secret document; anyone else only documents they
   have a work item on (assigned, supporting, for information) or that name them. Secret documents: only the
   people named on them (named people, and people given work on them).
 - People of another agency see nothing.
@@ -18,6 +19,8 @@ from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import scoping_rule, visible_to
 
 OVERSEERS = (RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER)
+# Who reads every ordinary (non-secret) registered document of the agency: the overseers and the archivists.
+READERS = (*OVERSEERS, RoleCode.ARCHIVIST)
 
 
 def _document_condition(person) -> Q:
@@ -28,7 +31,7 @@ def _document_condition(person) -> Q:
         incomingdocument_id=OuterRef("pk"), person_id=person.pk))
     personal = Q(involved) | Q(named)
     secret = Q(confidentiality__in=SECRET_LEVELS)
-    if person.has_role(*OVERSEERS):
+    if person.has_role(*READERS):
         return Q(agency_id=person.agency_id) & (~secret | personal)
     return Q(agency_id=person.agency_id) & personal
 

@@ -509,12 +509,15 @@ def _close_item(item: WorkItem, *, result: str = "") -> None:
 
 def _complete_task(task) -> None:
     """Finish a human step of the flow and let the flow move on, under the process lock."""
+    from viewflow.workflow.status import STATUS
+
     from workflows.incoming import IncomingFlow
 
     with IncomingFlow.lock(task.process_id):
         task.refresh_from_db()
         activation = task.flow_task.activation_class(task)
-        activation.start(None)
+        if task.status != STATUS.STARTED:  # already started (e.g. opened through viewflow's own task page)
+            activation.start(None)
         activation.execute()
 
 
@@ -768,13 +771,21 @@ def _move_item(item: WorkItem, person, new_person: Person, *, action: str, reaso
     item.save(update_fields=["status", "finished_at", "result"])
     new_item = _new_item(item.document, new_person, item.kind, task=item.task, note=reason)
     if item.task_id:
+        from viewflow.workflow.status import STATUS
+
         from workflows.incoming import IncomingFlow
 
         with IncomingFlow.lock(item.task.process_id):
             task = item.task
             task.refresh_from_db()
+            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+                raise IncomingError("Bước này của quy trình đã kết thúc.", code="not_open", status_code=409)
+            # The new owner has not started it: a task the previous owner had started goes back to "assigned",
+            # as viewflow's own reassign expects, so that the new owner can start and finish it.
             task.owner = new_person
-            task.save(update_fields=["owner"])
+            task.status = STATUS.ASSIGNED
+            task.started = None
+            task.save(update_fields=["owner", "status", "started"])
             process = IncomingProcess.objects.get(pk=task.process_id)
             field_name = {WorkKind.HANDLE: "main_handler", WorkKind.ASSIGN: "lead_head",
                           WorkKind.INSTRUCT: "leader", WorkKind.PROPOSE: "proposer"}.get(item.kind)

@@ -6,6 +6,7 @@ Views translate requests into service calls; they hold no business rules and eve
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -112,155 +113,199 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "incoming/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _render_receipt(request: HttpRequest, receipt: Receipt, *, form=None, reason_form=None, error: str = "",
+                    status: int = 200) -> HttpResponse:
+    files = ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file")
+    return render(request, "incoming/receipt.html", {
+        "receipt": receipt, "files": files,
+        "form": form or forms.ReceiptRegisterForm(agency=request.user.agency),
+        "reason_form": reason_form or forms.ReasonForm(), "error": error,
+    }, status=status)
+
+
 @login_required
 def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An electronic dispatch waiting for the clerk: its files, signature check; register it or return it."""
     receipt = get_object_or_404(visible_to(Receipt, request.user).select_related("duplicate_of"), pk=pk)
-    form = forms.ReceiptRegisterForm(request.POST or None, agency=request.user.agency)
-    reason_form = forms.ReasonForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            document = services.register_incoming(request.user, receipt=receipt, present_to=form.cleaned_data["leader"],
-                                                  propose_by=form.cleaned_data.get("proposer"), request=request)
-        except IncomingError as exc:
-            form.add_error(None, str(exc.detail))
-        else:
-            messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
-            return redirect("incoming:document", document.pk)
-    files = ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file")
-    return render(request, "incoming/receipt.html", {"receipt": receipt, "form": form, "reason_form": reason_form,
-                                                     "files": files})
+    if request.method != "POST":
+        return _render_receipt(request, receipt)
+    form = forms.ReceiptRegisterForm(request.POST, agency=request.user.agency)
+    if not form.is_valid():
+        return _render_receipt(request, receipt, form=form, status=400)
+    try:
+        document = services.register_incoming(request.user, receipt=receipt, present_to=form.cleaned_data["leader"],
+                                              propose_by=form.cleaned_data.get("proposer"), request=request)
+    except IncomingError as exc:
+        receipt.refresh_from_db()
+        return _render_receipt(request, receipt, form=form, error=str(exc.detail), status=exc.status_code)
+    messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
+    return redirect("incoming:document", document.pk)
 
 
 @login_required
 @require_POST
 def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
-    receipt = get_object_or_404(visible_to(Receipt, request.user), pk=pk)
+    """Return a misaddressed or invalid electronic dispatch to its sender, with a reason."""
+    receipt = get_object_or_404(visible_to(Receipt, request.user).select_related("duplicate_of"), pk=pk)
     form = forms.ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Cần ghi lý do trả lại."))
-        return redirect("incoming:receipt", pk)
+        return _render_receipt(request, receipt, reason_form=form, status=400)
     try:
         services.return_receipt(receipt, request.user, reason=form.cleaned_data["reason"], request=request)
     except IncomingError as exc:
-        _error(request, exc)
-        return redirect("incoming:receipt", pk)
+        receipt.refresh_from_db()
+        return _render_receipt(request, receipt, reason_form=form, error=str(exc.detail), status=exc.status_code)
     messages.success(request, _("Đã trả lại văn bản."))
     return redirect("module-incoming")
 
 
-@login_required
-def document(request: HttpRequest, pk: int) -> HttpResponse:
-    """The document page: preview, signature validation, every instruction and step; the person's actions."""
-    doc = get_object_or_404(
-        visible_to(IncomingDocument, request.user).select_related(
-            "document_type", "registered_by", "lead_unit", "agency", "receipt"), pk=pk)
+def _action_form(item: WorkItem, person, doc: IncomingDocument, data=None) -> django_forms.Form:
+    """The form of the person's step on the document, bound to ``data`` when given."""
+    agency, prefix = person.agency, f"i{item.pk}"
+    if item.kind == WorkKind.INSTRUCT:
+        return forms.InstructForm(data, agency=agency, prefix=prefix)
+    if item.kind == WorkKind.PROPOSE:
+        return forms.ProposeForm(data, agency=agency, prefix=prefix)
+    if item.kind == WorkKind.ASSIGN:
+        unit = doc.lead_unit if person.has_role(RoleCode.UNIT_HEAD) and doc.lead_unit_id else None
+        return forms.AssignForm(data, agency=agency, unit=unit, prefix=prefix)
+    if item.kind == WorkKind.HANDLE:
+        return forms.HandleForm(data, prefix=prefix)
+    if item.kind == WorkKind.INFO:
+        return forms.ReadForm(data, prefix=prefix)
+    if item.kind == WorkKind.REVISE:
+        return forms.ReadForm(data, prefix=prefix)
+    return forms.InputForm(data, prefix=prefix)
+
+
+def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict | None = None,
+                     error: str = "", status: int = 200) -> HttpResponse:
+    """The document page; ``bound`` holds the submitted forms (with their errors) that must keep their input."""
+    bound = bound or {}
     files = list(IncomingFile.objects.filter(document=doc).select_related("stored_file"))
     instructions = list(doc.instructions.select_related("author", "on_behalf_of", "lead_unit")
                         .prefetch_related("supporting_units", "info_units", "info_people"))
     steps = list(doc.steps.select_related("actor", "on_behalf_of", "target"))
     work = list(doc.work_items.select_related("person", "unit").order_by("created_at"))
-    mine = [item for item in services.inbox_items(request.user).filter(document=doc)]
+    mine = list(services.inbox_items(request.user).filter(document=doc))
     agency = request.user.agency
     action_forms = []
     for item in mine:
-        if item.kind == WorkKind.INSTRUCT:
-            action_forms.append((item, forms.InstructForm(agency=agency, prefix=f"i{item.pk}")))
-        elif item.kind == WorkKind.ASSIGN:
-            unit = doc.lead_unit if request.user.has_role(RoleCode.UNIT_HEAD) else None
-            action_forms.append((item, forms.AssignForm(agency=agency, unit=unit, prefix=f"i{item.pk}")))
-        else:
-            action_forms.append((item, forms.TextForm(prefix=f"i{item.pk}")))
+        form = bound.get(("act", item.pk)) or _action_form(item, request.user, doc)
+        back = None
+        if item.kind in (WorkKind.INSTRUCT, WorkKind.PROPOSE):
+            back = bound.get(("back", item.pk)) or forms.SendBackForm(prefix=f"b{item.pk}")
+        action_forms.append((item, form, back))
     can_redirect = request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.UNIT_HEAD) or bool(
         request.user.acting_for())
-    open_work = [w for w in work if w.status == WorkStatus.OPEN]
+    open_work = [
+        (w, bound.get(("redirect", w.pk)) or forms.ReassignForm(agency=agency, prefix=f"r{w.pk}"))
+        for w in work if w.status == WorkStatus.OPEN
+    ]
+    is_leader = request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER) or any(
+        d.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER) for d in request.user.acting_for())
     return render(request, "incoming/document.html", {
         "doc": doc, "files": files, "instructions": instructions, "steps": steps, "work": work,
-        "action_forms": action_forms, "reassign_form": forms.ReassignForm(agency=agency),
-        "extend_form": forms.ExtendForm(), "can_redirect": can_redirect, "open_work": open_work,
-        "is_leader": request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER),
-        "validation_files": (doc.validation or {}).get("files", []),
-    })
+        "action_forms": action_forms, "extend_form": bound.get("extend") or forms.ExtendForm(),
+        "can_redirect": can_redirect, "open_work": open_work, "is_leader": is_leader,
+        "validation_files": (doc.validation or {}).get("files", []), "error": error,
+    }, status=status)
+
+
+def _visible_document(request: HttpRequest, pk: int) -> IncomingDocument:
+    return get_object_or_404(
+        visible_to(IncomingDocument, request.user).select_related(
+            "document_type", "registered_by", "lead_unit", "agency", "receipt"), pk=pk)
+
+
+@login_required
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document page: preview, signature validation, every instruction and step; the person's actions."""
+    return _render_document(request, _visible_document(request, pk))
 
 
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    """Carry out the person's step on a document (instruct, assign, handle, give input, mark read, send back...)."""
-    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    """Carry out the person's step on a document (instruct, assign, handle, give input, mark read, send back...).
+
+    A refused step shows the document page again with the Vietnamese error and what the person typed."""
+    doc = _visible_document(request, pk)
     item = get_object_or_404(WorkItem.objects.filter(document=doc), pk=item_pk)
-    action = request.POST.get("action", "")
-    agency = request.user.agency
-    prefix = f"i{item.pk}"
-    try:
-        if action == "send_back":
-            services.send_back(item, request.user, reason=request.POST.get(f"{prefix}-text", ""), request=request)
-        elif action == "represent":
-            services.represent(item, request.user, request=request)
-        elif item.kind == WorkKind.INSTRUCT:
-            form = forms.InstructForm(request.POST, agency=agency, prefix=prefix)
-            if not form.is_valid():
-                raise IncomingError(_("Cần nhập ý kiến chỉ đạo và chọn đơn vị xử lý chính."), code="invalid")
-            services.instruct(item, request.user, request=request, **form.cleaned_data)
-        elif item.kind == WorkKind.ASSIGN:
-            form = forms.AssignForm(request.POST, agency=agency, prefix=prefix)
-            if not form.is_valid():
-                raise IncomingError(_("Cần chọn chuyên viên xử lý chính."), code="invalid")
-            services.assign_handlers(item, request.user, request=request, **form.cleaned_data)
-        else:
-            form = forms.TextForm(request.POST, prefix=prefix)
-            text = request.POST.get(f"{prefix}-text", "")
-            if item.kind == WorkKind.HANDLE:
-                services.finish_handling(item, request.user, result=text, request=request,
-                                         draft_reply=bool(request.POST.get(f"{prefix}-draft_reply")))
-            elif item.kind == WorkKind.PROPOSE:
-                services.propose(item, request.user, text=text, request=request)
-            elif item.kind in (WorkKind.SUPPORT, WorkKind.COHANDLE):
-                services.give_input(item, request.user, text=text, request=request)
-            elif item.kind == WorkKind.INFO:
-                services.mark_read(item, request.user, request=request)
-            else:
-                raise IncomingError(_("Thao tác không phù hợp."), code="wrong_step")
-    except IncomingError as exc:
-        _error(request, exc)
+    if request.POST.get("action") == "send_back":
+        form = forms.SendBackForm(request.POST, prefix=f"b{item.pk}")
+        key = ("back", item.pk)
     else:
-        messages.success(request, _("Đã ghi nhận."))
+        form = _action_form(item, request.user, doc, request.POST)
+        key = ("act", item.pk)
+    if not form.is_valid():
+        return _render_document(request, doc, bound={key: form}, status=400)
+    data = form.cleaned_data
+    try:
+        if key[0] == "back":
+            services.send_back(item, request.user, reason=data["reason"], request=request)
+        elif item.kind == WorkKind.INSTRUCT:
+            services.instruct(item, request.user, request=request, **data)
+        elif item.kind == WorkKind.PROPOSE:
+            services.propose(item, request.user, request=request, **data)
+        elif item.kind == WorkKind.ASSIGN:
+            services.assign_handlers(item, request.user, request=request, **data)
+        elif item.kind == WorkKind.HANDLE:
+            services.finish_handling(item, request.user, result=data["text"], draft_reply=data["draft_reply"],
+                                     request=request)
+        elif item.kind in (WorkKind.SUPPORT, WorkKind.COHANDLE):
+            services.give_input(item, request.user, text=data["text"], request=request)
+        elif item.kind == WorkKind.INFO:
+            services.mark_read(item, request.user, request=request)
+        elif item.kind == WorkKind.REVISE:
+            services.represent(item, request.user, request=request)
+        else:  # pragma: no cover - every kind is handled above
+            raise IncomingError(_("Thao tác không phù hợp."), code="wrong_step")
+    except IncomingError as exc:
+        return _render_document(request, doc, bound={key: form}, error=str(exc.detail), status=exc.status_code)
+    messages.success(request, _("Đã ghi nhận."))
     return redirect("incoming:document", doc.pk)
 
 
 @login_required
 @require_POST
 def redirect_work(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    """Reassign a step to someone else, or (a leader) take it back to oneself."""
+    doc = _visible_document(request, pk)
     item = get_object_or_404(WorkItem.objects.filter(document=doc), pk=item_pk)
+    take_back = request.POST.get("action") == "take_back"
+    form = forms.ReassignForm(request.POST, agency=request.user.agency, prefix=f"r{item.pk}")
+    if take_back:
+        form.fields["to"].required = False
+    if not form.is_valid():
+        return _render_document(request, doc, bound={("redirect", item.pk): form}, status=400)
     try:
-        if request.POST.get("action") == "take_back":
-            services.take_back(item, request.user, reason=request.POST.get("reason", ""), request=request)
+        if take_back:
+            services.take_back(item, request.user, reason=form.cleaned_data["reason"], request=request)
         else:
-            form = forms.ReassignForm(request.POST, agency=request.user.agency)
-            if not form.is_valid():
-                raise IncomingError(_("Cần chọn người nhận việc."), code="invalid")
             services.reassign(item, request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"],
                               request=request)
     except IncomingError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Đã chuyển việc."))
+        return _render_document(request, doc, bound={("redirect", item.pk): form}, error=str(exc.detail),
+                                status=exc.status_code)
+    messages.success(request, _("Đã thu hồi việc.") if take_back else _("Đã chuyển việc."))
     return redirect("incoming:document", doc.pk)
 
 
 @login_required
 @require_POST
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
-    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    """Extend the deadline, with a required reason."""
+    doc = _visible_document(request, pk)
     form = forms.ExtendForm(request.POST)
+    if not form.is_valid():
+        return _render_document(request, doc, bound={"extend": form}, status=400)
     try:
-        if not form.is_valid():
-            raise IncomingError(_("Cần nhập hạn mới và lý do gia hạn."), code="invalid")
         services.extend_deadline(doc, request.user, request=request, **form.cleaned_data)
     except IncomingError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Đã gia hạn xử lý."))
+        return _render_document(request, doc, bound={"extend": form}, error=str(exc.detail),
+                                status=exc.status_code)
+    messages.success(request, _("Đã gia hạn xử lý."))
     return redirect("incoming:document", doc.pk)
 
 

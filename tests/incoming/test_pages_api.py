@@ -128,3 +128,17 @@ def test_incoming_endpoints_are_in_the_openapi_schema(db, client, office):
     schema = client.get("/api/schema/").content.decode()
     for path in ("/api/v1/incoming-documents/", "/api/v1/incoming-receipts/", "/api/v1/my-tasks/{id}/act/"):
         assert path in schema
+
+
+def test_archivist_reads_every_ordinary_document_of_the_agency_but_no_secret_one(office, pdf, client):
+    from tests.factories import make_person
+
+    archivist = make_person(office.agency, "archivist", unit=office.vp)
+    ordinary = routed(office, pdf, 1)
+    secret = routed(office, pdf, 2, metadata=metadata(number_notation="2/M", confidentiality="mat"))
+    outsider_archivist = make_person(office.other_agency, "archivist")
+    client.force_login(archivist)
+    assert client.get(reverse("incoming:document", args=[ordinary.pk])).status_code == 200
+    assert client.get(reverse("incoming:document", args=[secret.pk])).status_code == 404
+    client.force_login(outsider_archivist)
+    assert client.get(reverse("incoming:document", args=[ordinary.pk])).status_code == 404

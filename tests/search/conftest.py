@@ -40,3 +40,7 @@ def backend(request, tmp_path) -> Iterator[Any]:
 @pytest.fixture
 def embedded(tmp_path) -> Iterator[Any]:
     yield from _embedded(tmp_path)
+
+
+# Fixtures of the integration tests (real models, a real Celery worker): see tests/search/integration.py.
+from tests.search.integration import fresh_index, office, worker  # noqa: E402, F401

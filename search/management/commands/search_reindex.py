@@ -19,8 +19,9 @@ class Command(BaseCommand):
     help = "Lập lại chỉ mục tra cứu từ một nguồn văn bản; chạy lại sau khi bị gián đoạn sẽ tiếp tục từ điểm đã lưu."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--source", required=True,
-                            help="Hàm nguồn dạng gói.module:hàm, nhận after_id và trả về các SearchDocument.")
+        parser.add_argument("--source", default="search.indexing:reindex_source",
+                            help="Hàm nguồn dạng gói.module:hàm, nhận after_id và trả về các SearchDocument "
+                                 "(mặc định: mọi văn bản đến, văn bản đi của hệ thống).")
         parser.add_argument("--checkpoint", default=None, help="Tệp lưu điểm tiếp tục (mặc định trong VAR_DIR).")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--rebuild", action="store_true",
@@ -34,8 +35,16 @@ class Command(BaseCommand):
             raise CommandError(f"Không tìm thấy hàm nguồn {options['source']!r}: {error}") from error
         checkpoint = Path(options["checkpoint"] or Path(settings.VAR_DIR) / "search-reindex.checkpoint.json")
 
+        total_fn = getattr(source, "total", None)
+        total = total_fn() if callable(total_fn) else None
+
         def progress(done: int, last_id: str | None) -> None:
-            self.stdout.write(f"Đã lập chỉ mục {done} văn bản (đến {last_id}).")
+            if total:
+                share = min(1.0, done / total)
+                bar = "#" * int(share * 30)
+                self.stdout.write(f"[{bar:<30}] {share:4.0%} {done}/{total} văn bản (đến {last_id})")
+            else:
+                self.stdout.write(f"Đã lập chỉ mục {done} văn bản (đến {last_id}).")
 
         count = search.reindex(source, checkpoint, progress, batch_size=options["batch_size"],
                                rebuild=options["rebuild"])

@@ -1,0 +1,53 @@
+"""Celery tasks of the archive: text/OCR (queue ``ocr``) and B-LTA archival (queue ``signing``).
+
+Queues come from the task names through ``CELERY_TASK_ROUTES`` (``ocr.*``, ``signing.*``). Both tasks are
+idempotent: a text already extracted or a version already archived is not done again.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from collections.abc import Iterable
+
+from celery import shared_task
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+# AsyncResults of the text tasks this process sent (newest last): tests wait on them instead of sleeping.
+text_results: collections.deque = collections.deque(maxlen=1000)
+
+
+@shared_task(name="ocr.extract_text", acks_late=True)
+def extract_text(stored_file_id: int) -> str:
+    """Text layer or Vietnamese OCR of one stored PDF, then reindex the documents that hold it."""
+    from .services import extract_text as extract
+    from .services import reindex_documents_with_file
+
+    text = extract(stored_file_id)
+    if text is None:
+        return "missing"
+    reindex_documents_with_file(stored_file_id)
+    return text.method
+
+
+@shared_task(name="signing.archive_version", acks_late=True)
+def archive_version(version_id: int) -> str:
+    """PAdES B-LTA version of one PDF of a transferred file (a new stored file)."""
+    from .services import make_archival_version
+
+    return make_archival_version(version_id).status
+
+
+def schedule_text(stored_file_ids: Iterable[int]) -> None:
+    """Extract the text of these stored files once the current transaction commits."""
+    ids = sorted(set(stored_file_ids))
+
+    def send() -> None:
+        for pk in ids:
+            try:
+                text_results.append(extract_text.apply_async((pk,), retry=False))
+            except Exception:
+                logger.exception("could not enqueue text extraction of stored file %s", pk)
+
+    transaction.on_commit(send)

@@ -1,0 +1,1 @@
+"""Outgoing dispatches (văn bản đi): drafting, review, signing, numbering, sealing, release, delivery, recall."""

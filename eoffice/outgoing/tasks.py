@@ -1,0 +1,38 @@
+"""Celery tasks of outgoing dispatches: each calls one service function and is safe to run twice.
+
+- ``outgoing.convert_docx`` (queue ``conversion``, :data:`CONVERSION_QUEUE`): DOCX → PDF with LibreOffice headless,
+  on its own queue so that slow conversions never hold up deliveries or signing.
+- ``interchange.outgoing_deliver`` / ``interchange.outgoing_recall`` (queue ``interchange`` by the project's routes):
+  hand a delivery to (or recall it from) a recipient agency of this deployment.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+CONVERSION_QUEUE = "conversion"
+
+
+@shared_task(name="outgoing.convert_docx", acks_late=True, max_retries=2)
+def convert_docx(version_id: int) -> str:
+    return services.convert_version(version_id).conversion
+
+
+@shared_task(name="interchange.outgoing_deliver", bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def deliver(self, delivery_id: int) -> int:
+    try:
+        services.deliver(delivery_id)
+    except Exception as exc:  # the recipient side may be briefly unavailable; receive() is idempotent
+        raise self.retry(exc=exc) from exc
+    return delivery_id
+
+
+@shared_task(name="interchange.outgoing_recall", bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def recall_delivery(self, delivery_id: int, reason: str) -> int:
+    try:
+        services.recall_delivery(delivery_id, reason)
+    except Exception as exc:
+        raise self.retry(exc=exc) from exc
+    return delivery_id

@@ -1,0 +1,332 @@
+"""Pages of outgoing dispatches. Each POST calls one service function; errors come back as Vietnamese messages."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from eoffice.api.exceptions import DomainError
+from eoffice.documents.models import Confidentiality, DocumentType, Urgency
+from eoffice.documents.services import OUTGOING_SERIES
+from eoffice.orgs.models import Agency, Person, RoleCode, Unit
+from eoffice.orgs.navigation import HANDLERS
+from eoffice.orgs.scoping import visible_to
+
+from . import register, services
+from .models import Capacity, DeliveryKind, OutgoingDocument, Status
+
+STATUS_FILTERS = [("", _l("Tất cả"))] + list(Status.choices)
+
+
+def _handler(request: HttpRequest) -> None:
+    """The module is for the roles the navigation gives it to (others get 403, as every module page)."""
+    if not request.user.is_superuser and not request.user.has_role(*HANDLERS):
+        raise PermissionDenied
+
+
+def _document(request: HttpRequest, pk: int) -> OutgoingDocument:
+    document = (visible_to(OutgoingDocument, request.user)
+                .select_related("agency", "drafting_unit", "drafter", "signer", "signed_by", "document_type",
+                                "current_file", "replaces").filter(pk=pk).first())
+    if document is None:
+        raise Http404
+    return document
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The outgoing documents the person may see, with filters; what waits for them first."""
+    _handler(request)
+    person = request.user
+    documents = (visible_to(OutgoingDocument, person)
+                 .select_related("document_type", "drafter", "signer", "drafting_unit").order_by("-updated_at"))
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        documents = documents.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        documents = documents.filter(Q(summary__icontains=query) | Q(notation__icontains=query))
+    waiting = _waiting_for(person, documents)
+    return render(request, "outgoing/index.html", {
+        "documents": documents[:200], "waiting": waiting, "status": status, "query": query,
+        "status_filters": STATUS_FILTERS, "can_draft": bool(person.unit_id),
+    })
+
+
+def _waiting_for(person, documents) -> list[OutgoingDocument]:
+    """Documents whose next step is the person's (by role and state; the flow's tasks decide in the services)."""
+    conditions = Q(drafter=person, status__in=[Status.DRAFT, Status.RETURNED])
+    if person.has_role(RoleCode.UNIT_HEAD) and person.unit_id:
+        conditions |= Q(drafting_unit_id=person.unit_id, status=Status.IN_REVIEW)
+        conditions |= Q(status=Status.CONSULTING, consultations__unit_id=person.unit_id,
+                        consultations__opinion__isnull=True)
+    conditions |= Q(signer=person, status=Status.TO_SIGN)
+    if person.has_role(RoleCode.CLERK):
+        conditions |= Q(status__in=[Status.SIGNED, Status.ISSUED])
+    return list(documents.filter(conditions).distinct()[:100])
+
+
+class DraftForm(forms.Form):
+    document_type = forms.ModelChoiceField(DocumentType.objects.filter(is_active=True, is_copy=False),
+                                           label=_l("Loại văn bản"), to_field_name="code")
+    summary = forms.CharField(label=_l("Trích yếu"), widget=forms.Textarea(attrs={"rows": 2}))
+    signer = forms.ModelChoiceField(Person.objects.none(), label=_l("Người ký"))
+    signer_capacity = forms.ChoiceField(choices=Capacity.choices, required=False, label=_l("Thẩm quyền ký"))
+    signer_position = forms.CharField(required=False, label=_l("Chức vụ in ở khối chữ ký"))
+    urgency = forms.ChoiceField(choices=Urgency.choices, label=_l("Độ khẩn"))
+    confidentiality = forms.ChoiceField(choices=Confidentiality.choices, label=_l("Độ mật"))
+    recipient_agencies = forms.ModelMultipleChoiceField(Agency.objects.none(), required=False,
+                                                        label=_l("Cơ quan nhận (trong hệ thống)"))
+    recipient_units = forms.ModelMultipleChoiceField(Unit.objects.none(), required=False,
+                                                     label=_l("Đơn vị nhận trong cơ quan"))
+    recipient_people = forms.ModelMultipleChoiceField(Person.objects.none(), required=False,
+                                                      label=_l("Cá nhân nhận (văn bản mật: chỉ người có tên)"))
+    external = forms.CharField(required=False, label=_l("Cơ quan ngoài hệ thống (mỗi dòng: mã định danh; tên)"),
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    consult_units = forms.ModelMultipleChoiceField(Unit.objects.none(), required=False,
+                                                   label=_l("Lấy ý kiến các đơn vị"))
+    deadline = forms.DateField(required=False, label=_l("Hạn trả lời"), widget=forms.DateInput(attrs={"type": "date"}))
+    file = forms.FileField(label=_l("Tệp dự thảo (PDF hoặc DOCX)"))
+
+    def __init__(self, person, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = visible_to(Person, person).filter(is_active=True)
+        self.fields["signer"].queryset = people.filter(
+            roles__code__in=[RoleCode.LEADER, RoleCode.DEPUTY_LEADER]).distinct()
+        self.fields["recipient_units"].queryset = visible_to(Unit, person).filter(is_active=True)
+        self.fields["consult_units"].queryset = visible_to(Unit, person).filter(is_active=True)
+        self.fields["recipient_people"].queryset = people
+        self.fields["recipient_agencies"].queryset = visible_to(Agency, person).filter(is_active=True).exclude(
+            pk=person.agency_id)
+
+    def external_recipients(self) -> list[services.ExternalRecipient]:
+        found = []
+        for line in self.cleaned_data.get("external", "").splitlines():
+            if line.strip():
+                code, _sep, name = line.partition(";")
+                found.append(services.ExternalRecipient(code.strip(), name.strip() or code.strip()))
+        return found
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    _handler(request)
+    form = DraftForm(request.user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            document = services.create_draft(
+                request.user, document_type=data["document_type"], summary=data["summary"], signer=data["signer"],
+                file=(upload.name, upload.read()), signer_capacity=data["signer_capacity"] or "",
+                signer_position=data["signer_position"], urgency=data["urgency"],
+                confidentiality=data["confidentiality"], recipient_units=list(data["recipient_units"]),
+                recipient_people=list(data["recipient_people"]),
+                recipient_agencies=list(data["recipient_agencies"]), external_recipients=form.external_recipients(),
+                consult_units=list(data["consult_units"]), deadline=data["deadline"], request=request,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("Đã lưu dự thảo."))
+            return redirect("outgoing-detail", pk=document.pk)
+    return render(request, "outgoing/create.html", {"form": form})
+
+
+def _actions(document: OutgoingDocument, person) -> dict[str, bool]:
+    from workflows import outgoing as flow
+
+    tasks = flow.open_steps(document)
+    names = {t.flow_task.name: t for t in tasks}
+    acting = {p.pk for p in person.acting_for()} | {person.pk}
+
+    def mine(name: str) -> bool:
+        task = names.get(name)
+        return task is not None and (task.owner_id is None or task.owner_id in acting)
+
+    clerk = person.has_role(RoleCode.CLERK) and person.agency_id == document.agency_id
+    consult_open = document.status == Status.CONSULTING and person.unit_id and document.consultations.filter(
+        unit_id=person.unit_id, opinion__isnull=True).exists() and person.has_role(RoleCode.UNIT_HEAD)
+    return {
+        "edit": document.drafter_id == person.pk and document.status in (Status.DRAFT, Status.RETURNED),
+        "review": document.status == Status.IN_REVIEW and mine("review"),
+        "consult": bool(consult_open),
+        "sign": document.status == Status.TO_SIGN and mine("sign"),
+        "issue": document.status == Status.SIGNED and clerk,
+        "release": document.status == Status.ISSUED and clerk,
+        "recall": document.status == Status.RELEASED and person.agency_id == document.agency_id
+        and person.has_role(RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _handler(request)
+    document = _document(request, pk)
+    replaced_by = OutgoingDocument.objects.filter(replaces=document).first()
+    return render(request, "outgoing/detail.html", {
+        "document": document,
+        "versions": document.versions.select_related("file", "source", "created_by").order_by("seq"),
+        "opinions": document.opinions.select_related("person", "on_behalf_of", "unit"),
+        "deliveries": document.deliveries.select_related("agency").prefetch_related("events"),
+        "internal_units": document.recipient_units.all(),
+        "internal_people": document.recipient_people.all(),
+        "consultations": document.consultations.select_related("unit", "opinion"),
+        "actions": _actions(document, request.user),
+        "replaced_by": replaced_by if replaced_by and visible_to(OutgoingDocument, request.user).filter(
+            pk=replaced_by.pk).exists() else None,
+        "agent_url": settings.SIGNING_AGENT_URL,
+        "external": DeliveryKind.EXTERNAL,
+    })
+
+
+@login_required
+def file(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document(request, pk)
+    if document.current_file is None:
+        raise Http404
+    response = HttpResponse(document.current_file.read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.current_file.name}"'
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Every button of the document page: one service call each."""
+    document = _document(request, pk)
+    person, post = request.user, request.POST
+    done = {
+        "submit": _("Đã trình dự thảo."), "approve": _("Đã đồng ý, chuyển bước tiếp theo."),
+        "return-review": _("Đã trả lại dự thảo."), "consult": _("Đã gửi ý kiến của đơn vị."),
+        "sign": _("Đã ký số văn bản."), "return": _("Đã trả lại dự thảo."),
+        "issue": _("Đã cấp số, đăng ký và đóng dấu văn bản."), "release": _("Đã phát hành văn bản."),
+        "recall": _("Đã thu hồi văn bản."), "version": _("Đã tải lên phiên bản mới."),
+        "replace": _("Đã tạo dự thảo thay thế."),
+    }
+    try:
+        if action == "submit":
+            services.submit(document, person, request=request)
+        elif action == "approve":
+            services.review(document, person, approve=True, comment=post.get("comment", ""), request=request)
+        elif action == "return-review":
+            services.review(document, person, approve=False, comment=post.get("comment", ""), request=request)
+        elif action == "consult":
+            services.consult(document, person, agree=post.get("agree", "1") == "1", comment=post.get("comment", ""),
+                             request=request)
+        elif action == "sign":
+            services.sign(document, person, request=request)
+        elif action == "return":
+            services.return_to_drafter(document, person, comment=post.get("comment", ""), request=request)
+        elif action == "issue":
+            services.issue(document, person, request=request)
+        elif action == "release":
+            services.release(document, person, request=request)
+        elif action == "recall":
+            services.recall(document, person, reason=post.get("reason", ""), request=request)
+        elif action == "version":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError(_("Chưa chọn tệp."), code="no_file")
+            services.add_version(document, person, upload.name, upload.read(), request=request)
+        elif action == "replace":
+            upload = request.FILES.get("file")
+            new = services.create_replacement(document, person, summary=post.get("summary") or document.summary,
+                                              file=(upload.name, upload.read()) if upload else None)
+            messages.success(request, done[action])
+            return redirect("outgoing-detail", pk=new.pk)
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, done[action])
+    return redirect("outgoing-detail", pk=document.pk)
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise DomainError(_("Dữ liệu gửi lên không đọc được."), code="parse_error") from exc
+
+
+@login_required
+@require_POST
+def two_step_prepare(request: HttpRequest, pk: int) -> JsonResponse:
+    """The page sends the certificate the agent listed; the server prepares the document for the token."""
+    document = _document(request, pk)
+    try:
+        body = _json_body(request)
+        chain = [base64.b64decode(c, validate=True) for c in body.get("chain", [])]
+        if not chain:
+            raise DomainError(_("Chưa chọn chứng thư số."), code="no_certificate")
+        session, prepared = services.prepare_two_step(document, request.user, chain, request=request)
+    except DomainError as exc:
+        return JsonResponse({"error": {"code": exc.get_codes(), "message": str(exc.detail)}}, status=exc.status_code)
+    except ValueError:
+        return JsonResponse({"error": {"code": "bad_base64", "message": _("Chứng thư số không hợp lệ.")}}, status=400)
+    return JsonResponse({"session": session.pk, "agent_request": prepared.agent_request()})
+
+
+@login_required
+@require_POST
+def two_step_complete(request: HttpRequest, pk: int) -> JsonResponse:
+    document = _document(request, pk)
+    try:
+        body = _json_body(request)
+        signature = base64.b64decode(body.get("signature", ""), validate=True)
+        services.complete_two_step(document, request.user, int(body.get("session", 0)), signature, request=request)
+    except DomainError as exc:
+        return JsonResponse({"error": {"code": exc.get_codes(), "message": str(exc.detail)}}, status=exc.status_code)
+    except ValueError:
+        return JsonResponse({"error": {"code": "bad_signature", "message": _("Chữ ký không hợp lệ.")}}, status=400)
+    messages.success(request, _("Đã ký số văn bản."))
+    return JsonResponse({"ok": True})
+
+
+@login_required
+def register_page(request: HttpRequest) -> HttpResponse:
+    """Sổ đăng ký văn bản đi: per series and year, with filters, printable as PDF and XLSX."""
+    _handler(request)
+    person = request.user
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    series = request.GET.get("series") or OUTGOING_SERIES[0]
+    type_code = request.GET.get("type") or None
+    query = request.GET.get("q", "").strip()
+    documents = register.register_documents(person, year=year, series_code=series, document_type=type_code,
+                                            query=query)
+    rows = [register.row_of(d) for d in documents]
+    name = register.series_name(person.agency, series, year)
+    output = request.GET.get("output")
+    if output in ("pdf", "xlsx"):
+        if output == "pdf":
+            body, content_type = register.register_pdf(person.agency, year, name, rows), "application/pdf"
+        else:
+            body = register.register_xlsx(person.agency, year, name, rows)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="so-van-ban-di-{series}-{year}.{output}"'
+        return response
+    return render(request, "outgoing/register.html", {
+        "rows": rows, "year": year, "series": series, "series_name": name, "type_code": type_code or "",
+        "query": query, "series_choices": register.series_choices(person.agency, year),
+        "types": DocumentType.objects.filter(is_active=True), "columns": register.COLUMNS,
+    })

@@ -1,0 +1,172 @@
+"""Notifications and the deadline reminders (theo dõi, đôn đốc).
+
+- :func:`notify` stores one in-app notification and e-mails it (after commit), idempotent on its ``key``.
+- :func:`mark_read`, :func:`mark_all_read`, :func:`unread_count`: the bell and the list page.
+- :func:`due_reminders` selects the work that needs a reminder on a given day; :func:`send_deadline_reminders`
+  (the Celery beat job ``reports.send_deadline_reminders``) notifies the people responsible and their leaders.
+
+Reminder rules:
+- work considered: open work items of incoming documents (not "for information"), with a deadline, on documents
+  neither done nor recalled;
+- stage ``due_soon`` when the deadline is today or within ``EOFFICE_REMINDER_DAYS`` days (default 2); stage
+  ``overdue`` when the deadline has passed;
+- recipients: the person the work is given to; their unit's heads (when the person is not a head themself); and
+  for overdue work also the leader who gave the instruction (for whom a delegate may have written it);
+- idempotent: the notification key is ``incoming-deadline:<item>:<stage>:<deadline>`` per recipient, so running the
+  job twice the same day (or on later days) notifies nobody twice for the same item and stage; an extended deadline
+  is a new deadline and gets its own reminders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from eoffice.audit.services import record
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+
+
+# ------------------------------------------------------------------------------------------------ notifications
+def notify(recipient, *, text: str, link: str = "", key: str, email: bool = True) -> Notification | None:
+    """Store a notification for ``recipient`` unless one with the same ``key`` exists; e-mail it after commit.
+
+    Returns the new notification, or ``None`` when it had already been sent (nothing happens then).
+    """
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(recipient=recipient, text=text, link=link, key=key[:200])
+    except IntegrityError:
+        return None
+    if email and recipient.email:
+        transaction.on_commit(lambda: _email(notification.pk))
+    return notification
+
+
+def _email(notification_id: int) -> None:
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    base = getattr(settings, "EOFFICE_SITE_URL", "").rstrip("/")
+    body = notification.text
+    if notification.link:
+        body += f"\n\nXem chi tiết: {base}{notification.link}"
+    body += "\n\n-- \nHệ thống quản lý văn bản và điều hành (eoffice). Thư gửi tự động, vui lòng không trả lời."
+    try:
+        send_mail(subject=f"[eoffice] {notification.text[:120]}", message=body,
+                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[notification.recipient.email])
+    except Exception:  # the in-app notification stands; a mail server outage is logged, not fatal
+        logger.exception("Could not e-mail notification %s", notification_id)
+        return
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+
+
+def unread_count(person) -> int:
+    if not getattr(person, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient_id=person.pk, read_at__isnull=True).count()
+
+
+def mark_read(notification: Notification, person) -> None:
+    if notification.recipient_id != person.pk:
+        from eoffice.api.exceptions import DomainError
+
+        raise DomainError("Thông báo này không phải của bạn.", code="permission_denied", status_code=403)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_all_read(person) -> int:
+    return Notification.objects.filter(recipient_id=person.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ------------------------------------------------------------------------------------------------ reminders
+@dataclass
+class Reminder:
+    item: object  # eoffice.incoming.models.WorkItem
+    stage: str  # DUE_SOON | OVERDUE
+    recipients: list  # Person, the responsible one first
+
+    @property
+    def key(self) -> str:
+        return f"incoming-deadline:{self.item.pk}:{self.stage}:{self.item.deadline.isoformat()}"
+
+    def text_for(self, recipient) -> str:
+        document = self.item.document
+        what = f"Văn bản đến số {document.arrival_number_display}/{document.year} ({document.number_notation}): " \
+               f"{document.summary[:150]}"
+        deadline = f"{self.item.deadline:%d/%m/%Y}"
+        if recipient.pk == self.item.person_id:
+            if self.stage == OVERDUE:
+                return f"Quá hạn xử lý (hạn {deadline}) — {what}"
+            return f"Sắp đến hạn xử lý (hạn {deadline}) — {what}"
+        name = self.item.person.get_full_name() or self.item.person.username
+        if self.stage == OVERDUE:
+            return f"Việc giao cho {name} đã quá hạn (hạn {deadline}) — {what}"
+        return f"Việc giao cho {name} sắp đến hạn (hạn {deadline}) — {what}"
+
+
+def reminder_days() -> int:
+    return int(getattr(settings, "EOFFICE_REMINDER_DAYS", 2))
+
+
+def due_reminders(today: dt.date | None = None, *, within_days: int | None = None) -> list[Reminder]:
+    """The work needing a reminder on ``today`` and who to tell (a fixed number of queries)."""
+    from eoffice.incoming.models import DocumentStatus, Instruction, WorkItem, WorkKind, WorkStatus
+    from eoffice.orgs.models import Person, RoleCode
+
+    today = today or timezone.localdate()
+    within_days = reminder_days() if within_days is None else within_days
+    items = list(
+        WorkItem.objects.filter(status=WorkStatus.OPEN, deadline__isnull=False,
+                                deadline__lte=today + dt.timedelta(days=within_days))
+        .exclude(kind=WorkKind.INFO)
+        .exclude(document__status__in=[DocumentStatus.DONE, DocumentStatus.RECALLED])
+        .select_related("document", "person").order_by("deadline", "pk"))
+    if not items:
+        return []
+    unit_ids = {item.unit_id for item in items if item.unit_id}
+    heads: dict[int, list] = {}
+    for head in Person.objects.filter(unit_id__in=unit_ids, roles__code=RoleCode.UNIT_HEAD, is_active=True).distinct():
+        heads.setdefault(head.unit_id, []).append(head)
+    instructing: dict[int, object] = {}
+    overdue_docs = {item.document_id for item in items if item.deadline < today}
+    for instruction in (Instruction.objects.filter(document_id__in=overdue_docs, is_proposal=False)
+                        .select_related("author", "on_behalf_of").order_by("document_id", "-pk")):
+        instructing.setdefault(instruction.document_id, instruction.on_behalf_of or instruction.author)
+    reminders = []
+    for item in items:
+        stage = OVERDUE if item.deadline < today else DUE_SOON
+        recipients = {item.person_id: item.person}
+        for head in heads.get(item.unit_id, []):
+            recipients.setdefault(head.pk, head)
+        leader = instructing.get(item.document_id) if stage == OVERDUE else None
+        if leader is not None and leader.is_active:
+            recipients.setdefault(leader.pk, leader)
+        reminders.append(Reminder(item=item, stage=stage, recipients=list(recipients.values())))
+    return reminders
+
+
+def send_deadline_reminders(today: dt.date | None = None, *, within_days: int | None = None) -> int:
+    """Notify (in-app and e-mail) everyone :func:`due_reminders` names; returns how many notifications were new."""
+    today = today or timezone.localdate()
+    created = 0
+    for reminder in due_reminders(today, within_days=within_days):
+        link = reverse("incoming:document", args=[reminder.item.document_id])
+        with transaction.atomic():
+            for recipient in reminder.recipients:
+                if notify(recipient, text=reminder.text_for(recipient), link=link, key=reminder.key) is not None:
+                    created += 1
+    if created:
+        record("reports.deadline_reminders", data={"date": today.isoformat(), "notifications": created})
+    return created

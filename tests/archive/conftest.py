@@ -1,0 +1,1 @@
+from tests.search.integration import fresh_index, office, worker  # noqa: F401

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "eoffice.outgoing",
     "eoffice.reports",
     "eoffice.archive",
+    "eoffice.interchange",
 ]
 
 MIDDLEWARE = [
@@ -269,3 +270,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# --- Interconnection (liên thông edXML) -----------------------------------------------------------------------------
+# The endpoint /lien-thong/edxml/ where configured peers POST messages (and .../trang-thai/ for status messages).
+EDXML_ENDPOINT_ENABLED = env_bool("EDXML_ENDPOINT_ENABLED", True)
+EDXML_MAX_MESSAGE_BYTES = int(env("EDXML_MAX_MESSAGE_BYTES", str(64 * 1024 * 1024)))
+EDXML_MAX_ATTACHMENT_BYTES = int(env("EDXML_MAX_ATTACHMENT_BYTES", str(40 * 1024 * 1024)))
+EDXML_MAX_ATTACHMENTS = int(env("EDXML_MAX_ATTACHMENTS", "50"))
+# Sending: retries with exponential backoff (first delay in seconds, doubling, capped), then the message is failed.
+EDXML_RETRY_BACKOFF = int(env("EDXML_RETRY_BACKOFF", "30"))
+EDXML_RETRY_BACKOFF_MAX = int(env("EDXML_RETRY_BACKOFF_MAX", "3600"))
+EDXML_MAX_RETRIES = int(env("EDXML_MAX_RETRIES", "12"))
+EDXML_HTTP_TIMEOUT = int(env("EDXML_HTTP_TIMEOUT", "60"))
+# The agency (code) that signs refusals of messages naming none of ours; empty = the first top-level agency.
+EDXML_DEFAULT_AGENCY = env("EDXML_DEFAULT_AGENCY")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ho-so/", include("eoffice.archive.urls")),
     path("tra-cuu/", include("search.urls")),
     path("bao-cao/", include("eoffice.reports.urls")),  # module-reports: the statistics page
+    path("lien-thong/", include("eoffice.interchange.urls")),  # edXML endpoint for peer systems
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include("eoffice.api.urls")),

@@ -7,6 +7,12 @@
 it). Without it, a PostgreSQL cluster is started in a temporary directory on loopback, as ``scripts/test.sh``
 does, and removed at the end.
 
+Each registration and routing step sends its Celery messages (search indexing, text extraction) when its
+transaction commits, to ``CELERY_BROKER_URL`` (e.g. ``redis://127.0.0.1:6379/0``, as in production). Without it
+the messages go to Celery's in-memory transport (``memory://``): the benchmark measures the web side, and the
+development default (a SQLite file as broker, one fsync'd write per message) is not what a deployment runs. The
+broker in use is printed.
+
 1. Loads the demo province and registers ``--docs`` incoming dispatches (an electronic PDF each, uploaded by the
    Department of Justice's clerk through ``register_incoming``: upload checks, signature validation, arrival
    number, the viewflow process), then routes each one through the flow: the director's instruction (lead unit,
@@ -26,6 +32,7 @@ import datetime as dt
 import glob
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -191,6 +198,11 @@ def main() -> None:
         if not os.environ.get("EOFFICE_VAR_DIR"):  # stored files and the local broker go to a temporary place
             var_dir = tempfile.mkdtemp(prefix="eoffice-bench-var-")
             os.environ["EOFFICE_VAR_DIR"] = var_dir
+        broker_note = "from CELERY_BROKER_URL"
+        if not os.environ.get("CELERY_BROKER_URL"):
+            # Nothing consumes the messages here; the web side's cost of sending them is what is measured.
+            os.environ["CELERY_BROKER_URL"] = "memory://"
+            broker_note = "in-memory transport: CELERY_BROKER_URL is unset; set it to measure a real broker"
         setup_django()
         from django.db import connection
         from django.test import Client
@@ -205,6 +217,10 @@ def main() -> None:
         connection.ensure_connection()
         print(f"database: PostgreSQL {connection.pg_version // 10000} at {connection.settings_dict['HOST']}:"
               f"{connection.settings_dict['PORT']}")
+        from django.conf import settings
+
+        broker = re.sub(r"//[^/@]*@", "//***@", settings.CELERY_BROKER_URL)  # no credentials in the output
+        print(f"celery broker: {broker} ({broker_note})")
         load_demo()
         ensure_document_types()
         ensure_dev_keys()  # the development PKI: the validator's trust root

@@ -3,7 +3,7 @@
 Prepares the database (migrations), the demo province and the development PKI, then starts:
 - the web server on 127.0.0.1:8000 (Django's development server),
 - a Celery worker on every queue and Celery beat, on the embedded broker (kombu's SQLAlchemy transport on SQLite),
-- the development PKI's loopback services (CRL, OCSP, timestamping) when the signing package provides them.
+- the development PKI's loopback services (CRL, OCSP, timestamping) on 127.0.0.1:8765.
 Prints the address and the demo logins once the web server answers, and stops all of them on Ctrl-C.
 """
 
@@ -54,9 +54,14 @@ def main() -> int:
     print(f"Preparing the database ({settings.DATABASES['default']['NAME']})...", flush=True)
     manage("migrate", "--no-input", "-v", "0")
     manage("load_demo", "--quiet-logins")
-    commands = {name for name in _management_commands()}
-    if "ensure_dev_pki" in commands:
-        manage("ensure_dev_pki")
+    manage("ensure_dev_pki")
+    if settings.SEARCH_BACKEND == "embedded":
+        from search._embedded import SCHEMA_VERSION
+
+        if not (Path(settings.SEARCH_INDEX_PATH) / f"v{SCHEMA_VERSION}").exists():
+            # A new index layout (first run, or an upgrade that changed the schema): fill it from the database.
+            print("Building the search index...", flush=True)
+            manage("search_reindex")
 
     var = Path(settings.VAR_DIR)
     processes: dict[str, subprocess.Popen] = {}
@@ -64,24 +69,6 @@ def main() -> int:
     def start(name: str, argv: list[str]) -> None:
         # Each child gets its own process group so that Ctrl-C here stops it and everything it forked.
         processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
-
-    start("web", [PY, "manage.py", "runserver", f"{HOST}:{PORT}"])
-    start(
-        "worker",
-        [PY, "-m", "celery", "-A", "eoffice", "worker", "--loglevel=INFO", "--concurrency=2",
-         "-Q", "default,signing,indexing,ocr,interchange,conversion", "-n", "eoffice@%h"],
-    )
-    start(
-        "beat",
-        [PY, "-m", "celery", "-A", "eoffice", "beat", "--loglevel=INFO",
-         "--schedule", str(var / "celerybeat-schedule")],
-    )
-    if _module_exists("signing.devservices"):
-        start(
-            "pki-services",
-            [PY, "-m", "signing.devservices", "--pki", str(settings.PKI_DIR),
-             "--port", str(settings.SIGNING_DEV_SERVICES_PORT)],
-        )
 
     stopping = False
 
@@ -113,6 +100,30 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
+    # The PKI's CRL/OCSP/TSA first: signing checks revocation before it signs, the demo documents included.
+    pki_port = settings.SIGNING_DEV_SERVICES_PORT
+    start("pki-services", [PY, "-m", "signing.devservices", "--pki", str(settings.PKI_DIR), "--port", str(pki_port)])
+    # Wait for them before loading the demo documents: the loader would otherwise serve the PKI itself on the port.
+    if not wait_for_port("127.0.0.1", pki_port, processes["pki-services"]):
+        print(f"The development PKI services did not start on port {pki_port}.", file=sys.stderr)
+        stop()
+        return 1
+    try:
+        manage("load_demo_documents")  # incoming and outgoing documents at every stage; a second run adds nothing
+    except subprocess.CalledProcessError:
+        print("Could not load the demo documents; eoffice runs without them.", file=sys.stderr)
+    start("web", [PY, "manage.py", "runserver", f"{HOST}:{PORT}"])
+    start(
+        "worker",
+        [PY, "-m", "celery", "-A", "eoffice", "worker", "--loglevel=INFO", "--concurrency=2",
+         "-Q", "default,signing,indexing,ocr,interchange,conversion", "-n", "eoffice@%h"],
+    )
+    start(
+        "beat",
+        [PY, "-m", "celery", "-A", "eoffice", "beat", "--loglevel=INFO",
+         "--schedule", str(var / "celerybeat-schedule")],
+    )
+
     if not wait_for_port(HOST, PORT, processes["web"]):
         print("The web server did not start; see the messages above.", file=sys.stderr)
         stop()
@@ -135,21 +146,6 @@ def main() -> int:
                 return 1
         time.sleep(0.5)
     return 0
-
-
-def _management_commands() -> list[str]:
-    from django.core.management import get_commands
-
-    return list(get_commands())
-
-
-def _module_exists(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -122,36 +121,54 @@ def index_now(kind: str, pks: Iterable[int]) -> dict[str, int]:
     return {"indexed": len(docs), "removed": len(removed)}
 
 
-_pending = threading.local()
 # AsyncResults of the indexing tasks this process sent (newest last): tests wait on them instead of sleeping.
 sent_results: collections.deque = collections.deque(maxlen=1000)
 
 
-def _pending_set() -> set[tuple[str, int]]:
-    if not hasattr(_pending, "items"):
-        _pending.items = set()
-    return _pending.items
+class CommitBatch:
+    """What one transaction collected for ``send``; registered once with ``transaction.on_commit``."""
+
+    def __init__(self, send: Callable[[list], None]) -> None:
+        self.send = send
+        self.items: set = set()
+
+    def __call__(self) -> None:
+        items, self.items = sorted(self.items), set()
+        if items:
+            self.send(items)
+
+
+def on_commit_batch(send: Callable[[list], None], items: Iterable) -> None:
+    """Add ``items`` to the current transaction's batch for ``send``; ``send(sorted items)`` runs once, on commit.
+
+    Many signals fire per transaction: the first call registers one commit hook, the others add to it. A batch
+    dies with its transaction (or with the savepoint it was registered in, and then the next call starts a new
+    one). Outside a transaction ``send`` runs at once, as ``transaction.on_commit`` does.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _sids, hook, _robust in reversed(connection.run_on_commit):
+            if isinstance(hook, CommitBatch) and hook.send is send:
+                hook.items.update(items)
+                return
+    batch = CommitBatch(send)
+    batch.items.update(items)
+    transaction.on_commit(batch)
 
 
 def schedule(kind: str, pks: Iterable[int]) -> None:
     """Index these rows once the current transaction commits (at once outside a transaction).
 
-    Calls within one transaction are merged into one task per kind. Ids left over by a rolled-back transaction go
-    with the next commit: harmless, since the task reads the database as it is then.
+    Calls within one transaction are merged into one task per kind, sent by one commit hook; a rolled-back
+    transaction sends nothing.
     """
-    items = _pending_set()
-    items.update((kind, int(pk)) for pk in pks)
-    transaction.on_commit(_flush)
+    on_commit_batch(_send, [(kind, int(pk)) for pk in pks])
 
 
-def _flush() -> None:
-    items = _pending_set()
-    if not items:
-        return
+def _send(items: list[tuple[str, int]]) -> None:
     by_kind: dict[str, list[int]] = collections.defaultdict(list)
     for kind, pk in items:
         by_kind[kind].append(pk)
-    items.clear()
     from .tasks import index_documents
 
     for kind, pks in by_kind.items():

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -228,6 +229,15 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("devservices POST %s failed", path)
             return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"error\n", "text/plain")
+
+
+def is_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something (the ``make run`` PKI services process, say) already serves ``port`` on loopback."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class DevServices:

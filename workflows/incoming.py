@@ -125,7 +125,7 @@ class IncomingFlow(flow.Flow):
     def task_created(self, activation) -> None:
         from eoffice.incoming import services
 
-        services.on_flow_task_created(activation.task)
+        services.on_flow_task_created(activation.task, activation.process)
 
     def inform_people(self, activation) -> None:
         from eoffice.incoming import services

@@ -71,6 +71,14 @@ def _may_edit(person, case_file: CaseFile) -> bool:
         manages_all_files(person) or (person.unit_id is not None and person.unit_id == case_file.unit_id))
 
 
+def files_open_to(person) -> QuerySet[CaseFile]:
+    """The open files ``person`` may file documents into (the choice offered where work is done)."""
+    files = visible_to(CaseFile, person).filter(status=FileStatus.OPEN, agency_id=person.agency_id)
+    if not manages_all_files(person):
+        files = files.filter(unit_id=person.unit_id) if person.unit_id else files.none()
+    return files.order_by("-year", "code")
+
+
 # --- files -----------------------------------------------------------------------------------------------------------
 
 def open_file(person, *, unit, year: int, code: str, title: str, retention: RetentionPeriod,

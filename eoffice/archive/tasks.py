@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable
 
 from celery import shared_task
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 # AsyncResults of the text tasks this process sent (newest last): tests wait on them instead of sleeping.
@@ -40,14 +39,20 @@ def archive_version(version_id: int) -> str:
 
 
 def schedule_text(stored_file_ids: Iterable[int]) -> None:
-    """Extract the text of these stored files once the current transaction commits."""
-    ids = sorted(set(stored_file_ids))
+    """Extract the text of these stored files once the current transaction commits.
 
-    def send() -> None:
-        for pk in ids:
-            try:
-                text_results.append(extract_text.apply_async((pk,), retry=False))
-            except Exception:
-                logger.exception("could not enqueue text extraction of stored file %s", pk)
+    Calls within one transaction are merged into one commit hook, which sends one task per distinct file (each
+    file is its own unit of OCR work, so that several workers share a batch). A rolled-back transaction sends
+    nothing. The task is idempotent.
+    """
+    from search.indexing import on_commit_batch
 
-    transaction.on_commit(send)
+    on_commit_batch(_send_text, [int(pk) for pk in stored_file_ids])
+
+
+def _send_text(ids: list[int]) -> None:
+    for pk in ids:
+        try:
+            text_results.append(extract_text.apply_async((pk,), retry=False))
+        except Exception:
+            logger.exception("could not enqueue text extraction of stored file %s", pk)

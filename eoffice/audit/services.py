@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -51,9 +51,17 @@ def record(
     agency_id = getattr(agency, "pk", agency)
     key = chain_key(agency_id)
     actor_id = getattr(actor, "pk", None)
-    with transaction.atomic():
-        head, _ = AuditChain.objects.get_or_create(key=key)
-        head = AuditChain.objects.select_for_update().get(pk=head.pk)
+    # No savepoint of its own inside the caller's transaction: the record is part of the operation, and the audit
+    # trail is written several times per document, so every query counts (steady state: lock, insert, update).
+    with transaction.atomic(savepoint=False):
+        head = AuditChain.objects.select_for_update().filter(key=key).first()
+        if head is None:
+            try:
+                with transaction.atomic():  # the first record of a chain; another process may create it too
+                    AuditChain.objects.create(key=key)
+            except IntegrityError:
+                pass
+            head = AuditChain.objects.select_for_update().get(key=key)
         rec = AuditRecord(
             chain=key,
             seq=head.last_seq + 1,
@@ -72,10 +80,8 @@ def record(
             prev_hash=head.last_hash,
         )
         rec.hash = rec.compute_hash()
-        rec.save()
-        head.last_seq = rec.seq
-        head.last_hash = rec.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        rec.save(force_insert=True)
+        AuditChain.objects.filter(pk=head.pk).update(last_seq=rec.seq, last_hash=rec.hash)
     return rec
 
 

@@ -22,7 +22,8 @@ class Urgency(models.TextChoices):
     EXPRESS_TIMED = "hoa_toc_hen_gio", _("Hỏa tốc hẹn giờ")
 
 
-URGENCY_RANK = {value: rank for rank, value in enumerate(reversed(Urgency.values))}  # higher = more urgent
+# Higher = more urgent: the choices above are declared from ordinary to "hỏa tốc hẹn giờ".
+URGENCY_RANK = {value: rank for rank, value in enumerate(Urgency.values)}
 
 
 class Confidentiality(models.TextChoices):

@@ -60,13 +60,14 @@ def allocate_number(agency, direction: str, code: str, year: int, *, name: str |
         raise RuntimeError("allocate_number() must be called inside transaction.atomic()")
     agency_id = getattr(agency, "pk", agency)
     key = {"agency_id": agency_id, "direction": direction, "code": code, "year": year}
-    if not NumberSeries.objects.filter(**key).exists():
+    series = NumberSeries.objects.select_for_update().filter(**key).first()
+    if series is None:
         try:
             with transaction.atomic():
                 NumberSeries.objects.create(**key, name=name or default_series_name(direction, code))
         except IntegrityError:
             pass  # someone else created it first: lock theirs below
-    series = NumberSeries.objects.select_for_update().get(**key)
+        series = NumberSeries.objects.select_for_update().get(**key)
     series.last_number += 1
     series.save(update_fields=["last_number"])
     return series.last_number

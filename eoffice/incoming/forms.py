@@ -113,6 +113,17 @@ class AssignForm(forms.Form):
 class HandleForm(forms.Form):
     text = forms.CharField(label=_("Kết quả xử lý"), widget=forms.Textarea(attrs={"rows": 3}))
     draft_reply = forms.BooleanField(label=_("Dự thảo văn bản trả lời"), required=False)
+    case_file = forms.ModelChoiceField(label=_("Đưa vào hồ sơ"), queryset=None, required=False,
+                                       empty_label=_("— Không đưa vào hồ sơ —"))
+
+    def __init__(self, *args, case_files=None, **kwargs):
+        """``case_files``: the open files the person may file the document into (none: no filing field)."""
+        super().__init__(*args, **kwargs)
+        if case_files is None:
+            del self.fields["case_file"]
+        else:
+            self.fields["case_file"].queryset = case_files
+            self.fields["case_file"].label_from_instance = lambda f: f"{f.year} · {f.code} — {f.title}"
 
 
 class InputForm(forms.Form):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -169,6 +170,8 @@ class IncomingDocument(DocumentMetadata):
         indexes = [
             models.Index(fields=["agency", "year", "series_code", "arrival_number"]),
             models.Index(fields=["agency", "issuer_name", "number_notation", "issued_on"]),
+            # find_duplicate(): number/notation compared case-insensitively (iexact → UPPER(...)).
+            models.Index(F("agency"), Upper("number_notation"), F("issued_on"), name="incoming_duplicate_idx"),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +334,7 @@ STEP_ACTIONS = {
     "deadline_extended": _("Gia hạn xử lý"),
     "reply_requested": _("Yêu cầu dự thảo văn bản trả lời"),
     "reply_drafted": _("Dự thảo văn bản trả lời"),
+    "reply_released": _("Ban hành văn bản trả lời"),
     "recalled": _("Bên gửi thu hồi văn bản"),
 }
 

@@ -294,6 +294,18 @@ def unit_head(unit: Unit) -> Person | None:
             .order_by("pk").first())
 
 
+def _unit_heads(units: Iterable[Unit]) -> dict[int, Person]:
+    """``unit_head`` of several units in one query: {unit id: head} (units without one are left out)."""
+    heads: dict[int, Person] = {}
+    ids = {unit.pk for unit in units if unit is not None}
+    if not ids:
+        return heads
+    for head in (Person.objects.filter(unit_id__in=ids, is_active=True, roles__code=RoleCode.UNIT_HEAD)
+                 .order_by("pk")):
+        heads.setdefault(head.unit_id, head)
+    return heads
+
+
 def register_incoming(
     person,
     *,
@@ -371,6 +383,8 @@ def register_incoming(
             stored = [(rf.stored_file, FileKind.MAIN if i == 0 else FileKind.ATTACHMENT)
                       for i, rf in enumerate(receipt.files.select_related("stored_file"))]
         number = allocate_number(agency, Direction.INCOMING, series_code, year, name=series_name)
+        if not scanned_paper and not fields.get("page_count") and stored:
+            fields["page_count"] = stored[0][0].page_count  # known now: no second UPDATE after the insert
         document = IncomingDocument.objects.create(
             agency=agency, series_code=series_code, year=year, arrival_number=number, arrived_at=arrived_at,
             registered_at=now, registered_by=person, receipt=receipt, channel=channel, notes=notes, **fields)
@@ -381,7 +395,7 @@ def register_incoming(
             stored.insert(0, (copy_file, FileKind.COPY))
         for position, (stored_file, kind) in enumerate(stored):
             IncomingFile.objects.create(document=document, stored_file=stored_file, kind=kind, position=position)
-        if not document.page_count and stored:
+        if not document.page_count and stored and stored[0][0].page_count:
             document.page_count = stored[0][0].page_count
             document.save(update_fields=["page_count"])
         people = set(named_people)
@@ -432,18 +446,23 @@ _NODE_KINDS = {"propose": WorkKind.PROPOSE, "instruct": WorkKind.INSTRUCT, "revi
 def _new_item(document, person, kind, *, task=None, unit=None, note: str = "") -> WorkItem:
     deadline = document.due_on or document.deadline
     return WorkItem.objects.create(
-        document=document, agency_id=document.agency_id, person=person, unit=unit or person.unit, kind=kind,
+        document=document, agency_id=document.agency_id, person=person,
+        unit_id=unit.pk if unit is not None else person.unit_id, kind=kind,
         task=task, urgency=document.urgency, urgency_rank=URGENCY_RANK.get(document.urgency, 0),
         deadline=deadline, note=note)
 
 
-def on_flow_task_created(task) -> None:
-    """A human step of the flow was created: it appears in its owner's inbox."""
-    process = IncomingProcess.objects.select_related("document").get(pk=task.process_id)
+def on_flow_task_created(task, process: IncomingProcess | None = None) -> None:
+    """A human step of the flow was created: it appears in its owner's inbox.
+
+    ``process`` is the flow activation's process (read under the process lock, with its document), when given.
+    """
+    if process is None or process.pk != task.process_id:
+        process = IncomingProcess.objects.select_related("document").get(pk=task.process_id)
     kind = _NODE_KINDS[task.flow_task.name]
     if task.owner_id is None:
         return
-    if kind == WorkKind.INSTRUCT or kind == WorkKind.PROPOSE or kind == WorkKind.REVISE:
+    if (kind == WorkKind.INSTRUCT or kind == WorkKind.PROPOSE or kind == WorkKind.REVISE) and process.decision:
         process.decision = ""
         process.save(update_fields=["decision"])
     _new_item(process.document, task.owner, kind, task=task)
@@ -515,6 +534,11 @@ def _complete_task(task) -> None:
 
     with IncomingFlow.lock(task.process_id):
         task.refresh_from_db()
+        # Read the process once, under the lock, with what the steps' assignments and callbacks read (viewflow
+        # would read the base row, then the subclass row, then each related row on its own).
+        task.process = (IncomingProcess.objects
+                        .select_related("document", "leader", "proposer", "lead_head", "main_handler")
+                        .get(pk=task.process_id))
         activation = task.flow_task.activation_class(task)
         if task.status != STATUS.STARTED:  # already started (e.g. opened through viewflow's own task page)
             activation.start(None)
@@ -562,16 +586,21 @@ def instruct(
                 raise IncomingError("Đơn vị phải thuộc cơ quan.", code="invalid_unit")
         if any(p.agency_id != document.agency_id for p in info_people):
             raise IncomingError("Người nhận để biết phải thuộc cơ quan.", code="invalid_person")
-        head = unit_head(lead_unit)
+        heads = _unit_heads([lead_unit, *supporting_units])  # one query for the lead and supporting units
+        head = heads.get(lead_unit.pk)
         if head is None:
             raise IncomingError(f"{lead_unit.name} chưa có lãnh đạo đơn vị để giao việc.", code="no_unit_head")
         if deadline and deadline < timezone.localdate():
             raise IncomingError("Hạn xử lý không được trước ngày hôm nay.", code="invalid_deadline")
         instruction = Instruction.objects.create(document=document, author=person, on_behalf_of=on_behalf_of,
                                                  text=text, lead_unit=lead_unit, deadline=deadline)
-        instruction.supporting_units.set(supporting_units)
-        instruction.info_units.set(info_units)
-        instruction.info_people.set(info_people)
+        # A new instruction has no links yet: add (one INSERT each, none when empty) rather than set.
+        if supporting_units:
+            instruction.supporting_units.add(*supporting_units)
+        if info_units:
+            instruction.info_units.add(*info_units)
+        if info_people:
+            instruction.info_people.add(*info_people)
         document.lead_unit = lead_unit
         document.due_on = deadline or document.deadline
         document.status = DocumentStatus.IN_PROGRESS
@@ -583,22 +612,22 @@ def instruct(
               data={"lead_unit": lead_unit.pk, "supporting_units": [u.pk for u in supporting_units],
                     "info_units": [u.pk for u in info_units], "info_people": [p.pk for p in info_people],
                     "deadline": deadline.isoformat() if deadline else None})
-        process = _process(item)
-        process.decision = "route"
-        process.lead_head = head
-        process.has_support = bool(supporting_units)
-        process.has_information = bool(info_units or info_people)
-        process.save(update_fields=["decision", "lead_head", "has_support", "has_information"])
+        has_support = bool(supporting_units)
+        IncomingProcess.objects.filter(pk=item.task.process_id).update(
+            decision="route", lead_head=head, has_support=has_support,
+            has_information=bool(info_units or info_people))
+        support_items = 0
         for unit in supporting_units:
-            supporter = unit_head(unit)
+            supporter = heads.get(unit.pk)
             if supporter is not None:
                 _new_item(document, supporter, WorkKind.SUPPORT, unit=unit)
+                support_items += 1
                 if is_secret(document.confidentiality):
                     document.named_people.add(supporter)
         _complete_task(item.task)
-        if process.has_support and not WorkItem.objects.filter(document=document, kind=WorkKind.SUPPORT,
-                                                                status=WorkStatus.OPEN).exists():
-            _finish_support(process)  # no supporting unit has anyone to answer: nothing to wait for
+        if has_support and not support_items and not WorkItem.objects.filter(
+                document=document, kind=WorkKind.SUPPORT, status=WorkStatus.OPEN).exists():
+            _finish_support(_process(item))  # no supporting unit has anyone to answer: nothing to wait for
     return instruction
 
 
@@ -653,9 +682,7 @@ def assign_handlers(item: WorkItem, person, *, main_handler: Person, co_handlers
         document = item.document
         if any(p.agency_id != document.agency_id for p in [main_handler, *co_handlers]):
             raise IncomingError("Người xử lý phải thuộc cơ quan.", code="invalid_person")
-        process = _process(item)
-        process.main_handler = main_handler
-        process.save(update_fields=["main_handler"])
+        IncomingProcess.objects.filter(pk=item.task.process_id).update(main_handler=main_handler)
         if is_secret(document.confidentiality):
             document.named_people.add(main_handler, *co_handlers)
         _close_item(item, result=note)
@@ -850,3 +877,74 @@ def inbox_items(person, *, include_delegated: bool = True):
     return (WorkItem.objects.filter(owners, status=WorkStatus.OPEN)
             .exclude(document__status=DocumentStatus.RECALLED)
             .select_related("document", "document__document_type", "person"))
+
+
+# ------------------------------------------------------------------------------------------- with outgoing, archive
+def draft_reply(item: WorkItem, person, *, request=None) -> object:
+    """The handler starts the reply (an outgoing draft linked to the document) and keeps the handling open: the
+    work is done when the reply is released (:func:`reply_released`). Drafting twice opens the same draft."""
+    from eoffice.outgoing.models import OutgoingDocument, Status
+
+    with transaction.atomic():
+        item, on_behalf_of = _lock_item(item, person, [WorkKind.HANDLE])
+        document = item.document
+        existing = (OutgoingDocument.objects.filter(answers_incoming_id=document.pk, drafter=person)
+                    .exclude(status__in=[Status.RELEASED, Status.RECALLED, Status.SUPERSEDED]).order_by("pk").first())
+        if existing is not None:
+            return existing
+        from eoffice.outgoing.services import start_reply_draft
+
+        draft = start_reply_draft(document, person)
+        _step(document, "reply_drafted", person, on_behalf_of=on_behalf_of, text="Đã tạo dự thảo văn bản trả lời",
+              request=request, data={"draft_id": draft.pk})
+    return draft
+
+
+def reply_released(incoming_id: int, reply) -> IncomingDocument | None:
+    """An outgoing reply to incoming document ``incoming_id`` was released (called by
+    ``eoffice.outgoing.services.release`` in its transaction).
+
+    Records the reply on the document and finishes the handling it came from, as :func:`finish_handling` does:
+    the lead is done, the document is done, the status signal goes to the sender. Idempotent: the same reply
+    twice changes nothing; a reply to a document of another agency or a recalled one only links where it may.
+    """
+    with transaction.atomic():
+        document = (IncomingDocument.objects.select_for_update(of=("self",))
+                    .filter(pk=incoming_id, agency_id=reply.agency_id).first())
+        if document is None or document.steps.filter(action="reply_released",
+                                                      data__outgoing_id=reply.pk).exists():
+            return document
+        drafter = reply.drafter
+        _step(document, "reply_released", drafter, text=f"Đã ban hành văn bản trả lời: {reply.notation}",
+              data={"outgoing_id": reply.pk, "notation": reply.notation})
+        if document.status == DocumentStatus.RECALLED:
+            return document
+        open_handling = WorkItem.objects.select_for_update(of=("self",)).select_related("task").filter(
+            document=document, kind=WorkKind.HANDLE, status=WorkStatus.OPEN, task__isnull=False)
+        item = open_handling.filter(person=drafter).first() or open_handling.order_by("pk").first()
+        if item is None:
+            return document
+        result = f"Đã ban hành văn bản trả lời số {reply.notation}"
+        _close_item(item, result=result)
+        _step(document, "handled", drafter, on_behalf_of=item.person if item.person_id != drafter.pk else None,
+              text=result, data={"reply": reply.pk})
+        _finish_support(_process(item))
+        _complete_task(item.task)
+    document.refresh_from_db()
+    return document
+
+
+def finish_handling_and_file(item: WorkItem, person, *, result: str, draft_reply: bool = False, case_file=None,
+                             request=None) -> None:
+    """:func:`finish_handling`, and (when ``case_file`` is given) file the document into that file, in the same
+    transaction: if the filing is refused, the handling is not recorded either."""
+    from eoffice.archive.services import ArchiveError, file_document
+
+    with transaction.atomic():
+        if case_file is not None:
+            try:
+                file_document(person, case_file, "incoming", item.document_id, request=request)
+            except ArchiveError as exc:
+                raise IncomingError(str(exc.detail), code=f"file_{exc.get_codes()}",
+                                    status_code=exc.status_code) from exc
+        finish_handling(item, person, result=result, draft_reply=draft_reply, request=request)

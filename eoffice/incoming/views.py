@@ -6,13 +6,17 @@ Views translate requests into service calls; they hold no business rules and eve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,34 +43,113 @@ def _error(request: HttpRequest, exc: IncomingError) -> None:
     messages.error(request, str(exc.detail))
 
 
+@dataclass
+class InboxRow:
+    """One line of "Việc cần xử lý": a step of an incoming document (work item) or of an outgoing one."""
+
+    direction: str  # "incoming" | "outgoing"
+    pk: int
+    label: str
+    url: str
+    arrival: str
+    notation: str
+    summary: str
+    urgency: str
+    deadline: date | None
+    overdue: bool
+    acting_for: str = ""
+
+
+def _ranked(queryset, *, direction: int, pk: str, rank: str, deadline: str, at: str, today: date):
+    """The columns both halves of the inbox share, so that the database sorts and pages them together."""
+    return queryset.order_by().annotate(
+        r_dir=Value(direction, output_field=IntegerField()), r_pk=F(pk),
+        r_overdue=Case(When(**{f"{deadline}__lt": today}, then=Value(1)), default=Value(0),
+                       output_field=IntegerField()),
+        r_rank=F(rank), r_deadline=F(deadline), r_at=F(at),
+    ).values_list("r_dir", "r_pk", "r_overdue", "r_rank", "r_deadline", "r_at")
+
+
+def _inbox_rows(person, keys: list[tuple], today: date) -> list[InboxRow]:
+    """Load the rows of one page (two queries, whatever its size)."""
+    from eoffice.outgoing import services as outgoing
+    from eoffice.outgoing.models import OutgoingDocument
+
+    work = WorkItem.objects.select_related("document", "person").in_bulk(
+        [key[1] for key in keys if key[0] == 0])
+    drafts = OutgoingDocument.objects.select_related("signer").in_bulk([key[1] for key in keys if key[0] == 1])
+    rows = []
+    for direction, pk, overdue, _rank, deadline, _at in keys:
+        if direction == 0 and pk in work:
+            item = work[pk]
+            rows.append(InboxRow(
+                "incoming", pk, item.get_kind_display(), reverse("incoming:document", args=[item.document_id]),
+                f"{item.document.arrival_number_display}/{item.document.year}", item.document.number_notation,
+                item.document.summary, item.get_urgency_display(), deadline, bool(overdue),
+                str(item.person) if item.person_id != person.pk else ""))
+        elif direction == 1 and pk in drafts:
+            doc = drafts[pk]
+            code, label = outgoing.waiting_step(doc)
+            rows.append(InboxRow(
+                "outgoing", pk, str(label), reverse("outgoing-detail", args=[pk]), "", doc.notation, doc.summary,
+                doc.get_urgency_display(), deadline, bool(overdue),
+                str(doc.signer) if code == "out_sign" and doc.signer_id != person.pk else ""))
+    return rows
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Việc cần xử lý: open work of the person (and of those they stand in for), overdue first, then urgency."""
-    today = timezone.localdate()
-    items = services.inbox_items(request.user)
-    counts = items.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
+    """Việc cần xử lý: every step waiting for the person (and for those they stand in for), incoming and
+    outgoing, overdue first, then urgency. A constant number of queries whatever the data size."""
+    from eoffice.outgoing import services as outgoing
+
+    person, today = request.user, timezone.localdate()
+    items = services.inbox_items(person)
+    drafts = outgoing.waiting_for(person)
+    counts = items.order_by().aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)),
         **{f"u_{value}": Count("pk", filter=Q(urgency=value)) for value in Urgency.values},
     )
+    out_counts = drafts.order_by().aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(waiting_deadline__lt=today)),
+        **{f"u_{value}": Count("pk", filter=Q(urgency=value)) for value in Urgency.values},
+    )
+    counts = {key: counts[key] + out_counts[key] for key in counts}
+    counts["incoming"], counts["outgoing"] = counts["total"] - out_counts["total"], out_counts["total"]
     kind = request.GET.get("loai", "")
-    urgency = request.GET.get("do_khan", "")
+    step_codes = [code for code, _label in outgoing.WAITING_STEP_CHOICES]
     if kind in WorkKind.values:
-        items = items.filter(kind=kind)
+        items, drafts = items.filter(kind=kind), drafts.none()
+    elif kind in step_codes:
+        items, drafts = items.none(), drafts.filter(waiting_code=kind)
+    direction = request.GET.get("huong", "")
+    if direction == "den":
+        drafts = drafts.none()
+    elif direction == "di":
+        items = items.none()
+    urgency = request.GET.get("do_khan", "")
     if urgency in Urgency.values:
-        items = items.filter(urgency=urgency)
+        items, drafts = items.filter(urgency=urgency), drafts.filter(urgency=urgency)
     if request.GET.get("qua_han"):
-        items = items.filter(deadline__lt=today)
+        items, drafts = items.filter(deadline__lt=today), drafts.filter(waiting_deadline__lt=today)
     text = request.GET.get("q", "").strip()
     if text:
         items = items.filter(Q(document__summary__icontains=text) | Q(document__number_notation__icontains=text))
-    items = items.annotate(overdue=Q(deadline__lt=today)).order_by("-overdue", "-urgency_rank", "deadline",
-                                                                    "-created_at")
-    page = Paginator(items, 50).get_page(request.GET.get("trang"))
+        drafts = drafts.filter(Q(summary__icontains=text) | Q(notation__icontains=text))
+    both = _ranked(items, direction=0, pk="pk", rank="urgency_rank", deadline="deadline", at="created_at",
+                   today=today).union(
+        _ranked(drafts, direction=1, pk="pk", rank="urgency_rank", deadline="waiting_deadline", at="updated_at",
+                today=today), all=True,
+    ).order_by("-r_overdue", "-r_rank", "r_deadline", "-r_at", "r_dir", "r_pk")
+    page = Paginator(both, 50).get_page(request.GET.get("trang"))
+    page.object_list = _inbox_rows(person, list(page.object_list), today)
     urgency_counts = [(value, label, counts[f"u_{value}"]) for value, label in Urgency.choices]
+    query = request.GET.copy()
+    query.pop("trang", None)
     return render(request, "incoming/inbox.html", {
         "page": page, "counts": counts, "urgency_counts": urgency_counts, "today": today,
-        "kinds": WorkKind.choices, "urgencies": Urgency.choices, "filters": request.GET,
+        "kinds": WorkKind.choices, "steps": outgoing.WAITING_STEP_CHOICES, "urgencies": Urgency.choices,
+        "filters": request.GET, "query": query.urlencode(),
     })
 
 
@@ -170,12 +253,29 @@ def _action_form(item: WorkItem, person, doc: IncomingDocument, data=None) -> dj
         unit = doc.lead_unit if person.has_role(RoleCode.UNIT_HEAD) and doc.lead_unit_id else None
         return forms.AssignForm(data, agency=agency, unit=unit, prefix=prefix)
     if item.kind == WorkKind.HANDLE:
-        return forms.HandleForm(data, prefix=prefix)
+        return forms.HandleForm(data, prefix=prefix, case_files=_files_for(person, doc))
     if item.kind == WorkKind.INFO:
         return forms.ReadForm(data, prefix=prefix)
     if item.kind == WorkKind.REVISE:
         return forms.ReadForm(data, prefix=prefix)
     return forms.InputForm(data, prefix=prefix)
+
+
+def _files_for(person, doc: IncomingDocument):
+    """The open files the person may put the document into, or None when it is already in one."""
+    from eoffice.archive.models import FileEntry
+    from eoffice.archive.services import files_open_to
+
+    if FileEntry.objects.filter(kind="incoming", document_id=doc.pk).exists():
+        return None
+    return files_open_to(person)
+
+
+def _replies(person, doc: IncomingDocument) -> list:
+    """The outgoing documents answering ``doc`` that the person may see."""
+    from eoffice.outgoing.models import OutgoingDocument
+
+    return list(visible_to(OutgoingDocument, person).filter(answers_incoming_id=doc.pk).order_by("pk"))
 
 
 def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict | None = None,
@@ -209,6 +309,7 @@ def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict
         "action_forms": action_forms, "extend_form": bound.get("extend") or forms.ExtendForm(),
         "can_redirect": can_redirect, "open_work": open_work, "is_leader": is_leader,
         "validation_files": (doc.validation or {}).get("files", []), "error": error,
+        "replies": _replies(request.user, doc),
     }, status=status)
 
 
@@ -232,6 +333,14 @@ def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     A refused step shows the document page again with the Vietnamese error and what the person typed."""
     doc = _visible_document(request, pk)
     item = get_object_or_404(WorkItem.objects.filter(document=doc), pk=item_pk)
+    if request.POST.get("action") == "draft_reply":
+        try:
+            draft = services.draft_reply(item, request.user, request=request)
+        except IncomingError as exc:
+            return _render_document(request, doc, error=str(exc.detail), status=exc.status_code)
+        messages.success(request, _("Hãy tải lên dự thảo văn bản trả lời; việc xử lý xong khi văn bản được phát "
+                                    "hành."))
+        return redirect("outgoing-detail", pk=draft.pk)
     if request.POST.get("action") == "send_back":
         form = forms.SendBackForm(request.POST, prefix=f"b{item.pk}")
         key = ("back", item.pk)
@@ -251,8 +360,9 @@ def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         elif item.kind == WorkKind.ASSIGN:
             services.assign_handlers(item, request.user, request=request, **data)
         elif item.kind == WorkKind.HANDLE:
-            services.finish_handling(item, request.user, result=data["text"], draft_reply=data["draft_reply"],
-                                     request=request)
+            services.finish_handling_and_file(item, request.user, result=data["text"],
+                                              draft_reply=data["draft_reply"], case_file=data.get("case_file"),
+                                              request=request)
         elif item.kind in (WorkKind.SUPPORT, WorkKind.COHANDLE):
             services.give_input(item, request.user, text=data["text"], request=request)
         elif item.kind == WorkKind.INFO:

@@ -271,21 +271,38 @@ def _answer_status(body: bytes) -> StatusMessage | None:
     return parsed.status
 
 
+#: Prefix of a delivery's reason while its message could not be sent (cleared when it is queued again).
+NOT_SENT_YET = "Chưa gửi được qua trục liên thông, quản trị cần kiểm tra rồi gửi lại hoặc trao đổi bằng tệp:"
+
+
 def _give_up(outbound: OutboundMessage, reason: str, *, refuse_delivery: bool = False) -> None:
     """Stop trying. ``refuse_delivery``: the document must not travel at all (secret, not issued), which the
-    sender sees on the delivery; a transport failure only shows in the journal, and the delivery stays "queued"
-    (Chờ gửi liên thông) so that the clerk can still exchange it as a file (``edxml_export``)."""
+    sender sees on the delivery; after a transport failure the delivery stays "queued" (Chờ gửi liên thông) with
+    the reason it has not left, so that the administrator can resend it or the clerk exchange it as a file
+    (``edxml_export``)."""
+    from eoffice.outgoing.models import Delivery, DeliveryStatus
+
     OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.FAILED, last_error=reason)
     outbound.state, outbound.last_error = OutboundState.FAILED, reason
-    if refuse_delivery and outbound.delivery_id and outbound.kind == OutboundKind.MESSAGE:
+    if not (outbound.delivery_id and outbound.kind == OutboundKind.MESSAGE):
+        return
+    if refuse_delivery:
         _delivery_status(outbound.delivery_id, "refused", reason)
+    else:  # the sender sees on the document page why it has not left yet
+        Delivery.objects.filter(pk=outbound.delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL).update(
+            reason=f"{NOT_SENT_YET} {reason}"[:1000], updated_at=timezone.now())
 
 
 def resend(outbound_ids: list[int]) -> int:
     """Queue failed messages again (after the administrator fixed the peer); returns how many."""
     count = 0
+    from eoffice.outgoing.models import Delivery, DeliveryStatus
+
     for outbound in OutboundMessage.objects.filter(pk__in=outbound_ids, state=OutboundState.FAILED):
         OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.PENDING, last_error="")
+        if outbound.delivery_id and outbound.kind == OutboundKind.MESSAGE:
+            Delivery.objects.filter(pk=outbound.delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL,
+                                    reason__startswith=NOT_SENT_YET).update(reason="", updated_at=timezone.now())
         _schedule(outbound)
         count += 1
     return count

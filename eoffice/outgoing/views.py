@@ -59,24 +59,11 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         documents = documents.filter(Q(summary__icontains=query) | Q(notation__icontains=query))
-    waiting = _waiting_for(person, documents)
+    waiting = list(services.waiting_for(person, documents).order_by("-urgency_rank", "-updated_at")[:100])
     return render(request, "outgoing/index.html", {
         "documents": documents[:200], "waiting": waiting, "status": status, "query": query,
         "status_filters": STATUS_FILTERS, "can_draft": bool(person.unit_id),
     })
-
-
-def _waiting_for(person, documents) -> list[OutgoingDocument]:
-    """Documents whose next step is the person's (by role and state; the flow's tasks decide in the services)."""
-    conditions = Q(drafter=person, status__in=[Status.DRAFT, Status.RETURNED])
-    if person.has_role(RoleCode.UNIT_HEAD) and person.unit_id:
-        conditions |= Q(drafting_unit_id=person.unit_id, status=Status.IN_REVIEW)
-        conditions |= Q(status=Status.CONSULTING, consultations__unit_id=person.unit_id,
-                        consultations__opinion__isnull=True)
-    conditions |= Q(signer=person, status=Status.TO_SIGN)
-    if person.has_role(RoleCode.CLERK):
-        conditions |= Q(status__in=[Status.SIGNED, Status.ISSUED])
-    return list(documents.filter(conditions).distinct()[:100])
 
 
 class DraftForm(forms.Form):
@@ -177,6 +164,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     _handler(request)
     document = _document(request, pk)
     replaced_by = OutgoingDocument.objects.filter(replaces=document).first()
+    actions = _actions(document, request.user)
     return render(request, "outgoing/detail.html", {
         "document": document,
         "versions": document.versions.select_related("file", "source", "created_by").order_by("seq"),
@@ -185,12 +173,45 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "internal_units": document.recipient_units.all(),
         "internal_people": document.recipient_people.all(),
         "consultations": document.consultations.select_related("unit", "opinion"),
-        "actions": _actions(document, request.user),
+        "actions": actions,
+        "answers": _answered(request.user, document),
+        "case_files": _release_files(request.user, document) if actions["release"] else None,
         "replaced_by": replaced_by if replaced_by and visible_to(OutgoingDocument, request.user).filter(
             pk=replaced_by.pk).exists() else None,
         "agent_url": settings.SIGNING_AGENT_URL,
         "external": DeliveryKind.EXTERNAL,
     })
+
+
+def _answered(person, document: OutgoingDocument):
+    """The incoming document this one answers, when the person may see it (a link on the page)."""
+    from eoffice.incoming.models import IncomingDocument
+
+    if not document.answers_incoming_id:
+        return None
+    return visible_to(IncomingDocument, person).filter(pk=document.answers_incoming_id).first()
+
+
+def _release_files(person, document: OutgoingDocument):
+    """The files the clerk may put the document into when releasing it (None when it is already filed)."""
+    from eoffice.archive.models import FileEntry
+    from eoffice.archive.services import files_open_to
+
+    if FileEntry.objects.filter(kind="outgoing", document_id=document.pk).exists():
+        return None
+    return list(files_open_to(person)[:200])
+
+
+def _chosen_file(person, value: str):
+    """The file chosen in the release form ("" for none); a file the person may not use is refused."""
+    from eoffice.archive.services import files_open_to
+
+    if not value:
+        return None
+    chosen = files_open_to(person).filter(pk=value).first() if value.isdigit() else None
+    if chosen is None:
+        raise DomainError(_("Hồ sơ đã chọn không hợp lệ hoặc đã kết thúc."), code="bad_case_file")
+    return chosen
 
 
 @login_required
@@ -235,7 +256,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "issue":
             services.issue(document, person, request=request)
         elif action == "release":
-            services.release(document, person, request=request)
+            services.release(document, person, case_file=_chosen_file(person, post.get("case_file", "")),
+                             request=request)
         elif action == "recall":
             services.recall(document, person, reason=post.get("reason", ""), request=request)
         elif action == "version":

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
@@ -8,6 +10,8 @@ from eoffice.orgs.models import RoleCode
 from tests.factories import make_agency, make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SQLITE_TRIGGER = importlib.import_module("eoffice.audit.migrations.0002_append_only_triggers").SQLITE_UP
 
 
 @pytest.fixture
@@ -29,6 +33,7 @@ def tamper(sql: str, params) -> None:
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_record_append_only")
             cursor.execute(sql, params)
+            cursor.execute(SQLITE_TRIGGER)
 
 
 def test_each_record_links_to_the_previous_one_of_its_agency(actor):

@@ -52,22 +52,67 @@ def test_secret_document_only_for_the_people_named(office, pdf, client):
         assert client.get(reverse("incoming:document", args=[doc.pk])).status_code == 200
 
 
+def draft_of(office, n, **kw):
+    """An outgoing draft of the lead unit's head: the next step (submit it) is theirs."""
+    from eoffice.documents.models import DocumentType
+    from eoffice.outgoing.services import create_draft
+
+    return create_draft(office.head, document_type=DocumentType.objects.get(code="cong-van"),
+                        summary=f"Dự thảo số {n}", signer=office.leader, recipient_units=[office.vp], **kw)
+
+
 def test_inbox_shows_counts_overdue_first_with_constant_queries(office, pdf, client,
                                                               django_assert_max_num_queries):
     routed(office, pdf, 1)
+    draft_of(office, 1)
     client.force_login(office.head)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(16) as small:
         page = client.get(reverse("module-tasks"))
     assert page.status_code == 200
     for n in range(2, 12):
         doc = routed(office, pdf, n)
+        draft_of(office, n, urgency="khan" if n == 3 else "thuong")
         if n == 5:
             WorkItem.objects.filter(document=doc).update(deadline=timezone.localdate() - dt.timedelta(days=1))
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(reverse("module-tasks"))
     html = page.content.decode()
-    assert 'data-count="total">11<' in html and 'data-count="overdue">1<' in html
-    assert html.index("Quá hạn</strong>") < html.index("2/UBND-VP")
+    assert 'data-count="total">22<' in html and 'data-count="overdue">1<' in html
+    assert 'data-count="incoming">11<' in html and 'data-count="outgoing">11<' in html
+    assert 'data-count="khan">1<' in html
+    # Overdue first, whichever direction; incoming and outgoing steps in one list.
+    assert html.index("Quá hạn</strong>") < html.index("2/UBND-VP") and html.index("Quá hạn</strong>") < html.index(
+        "Dự thảo số 2<")
+    assert html.count("<td>Hoàn thiện, trình dự thảo</td>") == 11
+
+
+def test_inbox_lists_hoa_toc_before_khan_before_ordinary_in_both_directions(office, pdf, client):
+    routed(office, pdf, 1)
+    routed(office, pdf, 2, metadata=metadata(number_notation="2/UBND-VP", urgency="hoa_toc"))
+    routed(office, pdf, 3, metadata=metadata(number_notation="3/UBND-VP", urgency="khan"))
+    draft_of(office, 4)
+    draft_of(office, 5, urgency="thuong_khan")
+    client.force_login(office.head)
+    html = client.get(reverse("module-tasks")).content.decode()
+    order = [html.index(marker) for marker in ("2/UBND-VP", "Dự thảo số 5<", "3/UBND-VP")]
+    assert order == sorted(order)
+    assert order[-1] < html.index("1/UBND-VP") and order[-1] < html.index("Dự thảo số 4<")
+    urgencies = [row["urgency"] for row in client.get("/api/v1/my-tasks/").json()["results"]]
+    assert urgencies == ["hoa_toc", "khan", "thuong"]  # the API lists the incoming steps, most urgent first
+
+
+def test_inbox_filters_by_direction_step_and_text(office, pdf, client):
+    routed(office, pdf, 1)
+    draft_of(office, 1)
+    client.force_login(office.head)
+    url = reverse("module-tasks")
+    outgoing_only = client.get(url, {"huong": "di"}).content.decode()
+    assert "Dự thảo số 1" in outgoing_only and "1/UBND-VP" not in outgoing_only
+    incoming_only = client.get(url, {"loai": "assign"}).content.decode()
+    assert "Dự thảo số 1" not in incoming_only and "1/UBND-VP" in incoming_only
+    by_step = client.get(url, {"loai": "out_draft", "q": "số 1"}).content.decode()
+    assert "Dự thảo số 1" in by_step and "1/UBND-VP" not in by_step
+    assert "Dự thảo số 1" not in client.get(url, {"qua_han": "1"}).content.decode()
 
 
 def test_register_list_uses_constant_queries(office, pdf, client, django_assert_max_num_queries):

@@ -78,6 +78,8 @@ def test_a_peer_that_is_down_makes_the_task_retry_with_exponential_backoff(keys,
     delivery.refresh_from_db()
     assert outbound.state == OutboundState.FAILED and "Connection refused" in outbound.last_error
     assert delivery.status == DeliveryStatus.QUEUED_EXTERNAL
+    # ... and the sender reads on the document page why it has not left yet.
+    assert delivery.reason.startswith(services.NOT_SENT_YET) and "Connection refused" in delivery.reason
 
 
 @pytest.mark.django_db(transaction=True)
@@ -152,8 +154,10 @@ def test_a_failed_message_can_be_queued_again_once_the_peer_is_configured(keys, 
     assert services.send_outbound(outbound.pk).state == OutboundState.FAILED
     assert "Chưa cấu hình" in OutboundMessage.objects.get(pk=outbound.pk).last_error
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.QUEUED_EXTERNAL
+    assert delivery.status == DeliveryStatus.QUEUED_EXTERNAL and "Chưa cấu hình" in delivery.reason
     make_peer(dev_pki, codes=[p.dongson.code])
     no_worker.clear()
     assert services.resend([outbound.pk]) == 1
     assert no_worker == [outbound.pk] and OutboundMessage.objects.get(pk=outbound.pk).state == OutboundState.PENDING
+    delivery.refresh_from_db()
+    assert delivery.reason == ""  # queued again: no stale "not sent" note on the sender's page

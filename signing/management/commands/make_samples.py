@@ -10,7 +10,6 @@ The development PKI in ``settings.PKI_DIR`` is used, created if absent with the 
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from signing import pades
-from signing.devservices import DevServices
+from signing.devservices import DevServices, is_listening
 from signing.documents import date_line, render_document, sample_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore
@@ -101,13 +100,6 @@ def make_samples(outdir: Path, pki_dir: Path, services_url: str | None = None) -
     return written
 
 
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
 
 class Command(BaseCommand):
     help = "Tạo bộ văn bản mẫu đã ký số (7 loại văn bản điện tử) và chứng thư gốc để kiểm tra."
@@ -123,7 +115,7 @@ class Command(BaseCommand):
         # Signing checks revocation with the PKI's OCSP/CRL first. `make run` serves them; when they are not
         # running, serve them from here for the duration of the command.
         services = None
-        if not _listening(port):
+        if not is_listening(port):
             services = DevServices(pki, port=port)
             services.start()
         try:

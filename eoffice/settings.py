@@ -209,6 +209,13 @@ PKI_DIR = Path(env("PKI_DIR", str(VAR_DIR / "pki")))
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS")  # PEM/DER files; empty = the development root in PKI_DIR
 SIGNING_TSA_URL = env("SIGNING_TSA_URL")  # empty = the development TSA when it runs, else no timestamp (B-B)
 SIGNING_DEV_SERVICES_PORT = int(env("SIGNING_DEV_SERVICES_PORT", "8765"))
+# Production keys: a JSON file naming each agency seal's (and any server-side person's) key source, a PKCS#11
+# token/HSM or a PKCS#12 file, PINs and passphrases read from environment variables it names (signing/keyring.py).
+# Empty = the development PKI's key stores in PKI_DIR.
+SIGNING_KEYS_FILE = env("SIGNING_KEYS_FILE")
+# The issuing CA certificates (PEM/DER files) to complete a chain when a token gives only the holder's certificate;
+# empty = the development PKI's intermediate.
+SIGNING_CA_CHAIN = env_list("SIGNING_CA_CHAIN")
 # Refuse to sign with an expired, revoked or untrusted certificate (checked with the CA's OCSP/CRL before signing).
 SIGNING_PREFLIGHT = env_bool("SIGNING_PREFLIGHT", True)
 # Where the web page finds the signing agent on the official's own computer (two-step signing with a USB token).

@@ -58,7 +58,9 @@ def main() -> int:
     if settings.SEARCH_BACKEND == "embedded":
         from search._embedded import SCHEMA_VERSION
 
-        if not (Path(settings.SEARCH_INDEX_PATH) / f"v{SCHEMA_VERSION}").exists():
+        index = Path(settings.SEARCH_INDEX_PATH)
+        # The live index is v<N>/ or, after a rebuild, the directory named in live-v<N>.
+        if not ((index / f"v{SCHEMA_VERSION}").exists() or (index / f"live-v{SCHEMA_VERSION}").exists()):
             # A new index layout (first run, or an upgrade that changed the schema): fill it from the database.
             print("Building the search index...", flush=True)
             manage("search_reindex")

@@ -21,11 +21,21 @@ from typing import Any
 from ._base import Backend, BulkWriter
 from ._reindex import reindex
 from ._text import fold, parse_query
-from ._types import DEFAULT_FACETS, FACET_FIELDS, FILTER_FIELDS, Hit, SearchDocument, SearchResult, Viewer
+from ._types import (
+    DEFAULT_FACETS,
+    FACET_FIELDS,
+    FILTER_FIELDS,
+    PAGE_FACETS,
+    Hit,
+    Removal,
+    SearchDocument,
+    SearchResult,
+    Viewer,
+)
 
 __all__ = [
-    "DEFAULT_FACETS", "FACET_FIELDS", "FILTER_FIELDS", "Backend", "BulkWriter", "Hit", "SearchDocument", "SearchResult",
-    "Viewer", "fold", "get_backend", "index", "parse_query", "reindex", "remove", "search",
+    "DEFAULT_FACETS", "FACET_FIELDS", "FILTER_FIELDS", "PAGE_FACETS", "Backend", "BulkWriter", "Hit", "Removal",
+    "SearchDocument", "SearchResult", "Viewer", "fold", "get_backend", "index", "parse_query", "reindex", "remove", "search",
 ]
 
 EMBEDDED_NAMES = frozenset({"embedded", "sqlite_fts", "tantivy"})

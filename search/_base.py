@@ -9,9 +9,11 @@ from ._types import DEFAULT_FACETS, SearchDocument, SearchResult, Viewer
 
 
 class BulkWriter(Protocol):
-    """A long-lived writer for reindexing: ``add`` buffers, ``commit`` makes everything added durable."""
+    """A long-lived writer for reindexing: ``add`` and ``delete`` buffer, ``commit`` makes them durable."""
 
     def add(self, docs: Iterable[SearchDocument]) -> int: ...
+
+    def delete(self, ids: Iterable[str]) -> None: ...
 
     def commit(self) -> None: ...
 

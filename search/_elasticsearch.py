@@ -81,6 +81,9 @@ class _Writer:
     def add(self, docs: Iterable[SearchDocument]) -> int:
         return self._backend._bulk(self._targets, docs, ())
 
+    def delete(self, ids: Iterable[str]) -> None:
+        self._backend._bulk(self._targets, (), list(ids))
+
     def commit(self) -> None:
         """Bulk requests are durable once acknowledged; make them visible too."""
         for target in self._targets:

@@ -12,6 +12,13 @@ reindex builds the new index beside the old one. Writers from several processes 
 workers) are serialised by an ``flock`` on ``<path>/writer.lock``; tantivy itself allows a single
 writer per index and would otherwise fail the second one.
 
+Rebuilds (``search.reindex(..., rebuild=True)``, what ``manage.py search_reindex`` does by default)
+fill a new directory ``<path>/v<SCHEMA_VERSION>-r<stamp>/`` named in ``<path>/building-v<N>``, while
+searches keep using the live index and live writes go to both; at the end ``<path>/live-v<N>`` is
+replaced atomically by the new name and the old directory is deleted. Every process notices the new
+pointer on its next search or write. A rebuilt index holds only what the source yielded, so entries
+whose rows were deleted (or became secret) while no indexing task could run are gone after it.
+
 Field design:
 - ``summary``, ``notation``, ``body``: full text, analysed by ``vi`` (simple tokenizer, lowercase,
   ASCII folding: tone marks removed and ``đ`` → ``d``), not stored;
@@ -29,8 +36,10 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -127,10 +136,11 @@ def _to_tantivy(doc: SearchDocument, facet_ids: dict[tuple[str, str], int]) -> t
 
 
 class _Writer:
-    """Adds documents through one tantivy writer; ``commit`` makes them visible and durable."""
+    """Adds documents through one tantivy writer per target index (the live one, plus the index being
+    rebuilt if there is one); ``commit`` makes them visible and durable."""
 
-    def __init__(self, writer: tantivy.IndexWriter, backend: EmbeddedBackend) -> None:
-        self._writer = writer
+    def __init__(self, writers: list[tantivy.IndexWriter], backend: EmbeddedBackend) -> None:
+        self._writers = writers
         self._backend = backend
 
     def add(self, docs: Iterable[SearchDocument]) -> int:
@@ -138,20 +148,29 @@ class _Writer:
         for doc in docs:
             # Deleting by id first makes indexing idempotent: a re-index replaces, never duplicates,
             # and a document that became secret disappears.
-            self._writer.delete_documents_by_term("id", doc.id)
+            for writer in self._writers:
+                writer.delete_documents_by_term("id", doc.id)
             if is_ordinary(doc):  # nothing of a secret document is kept, not even its metadata
                 ids = self._backend._allocate_facet_ids(doc)
-                self._writer.add_document(_to_tantivy(doc, ids))
+                t_doc = _to_tantivy(doc, ids)
+                for writer in self._writers:
+                    writer.add_document(t_doc)
                 count += 1
         return count
 
     def delete(self, ids: Iterable[str]) -> None:
         for doc_id in ids:
-            self._writer.delete_documents_by_term("id", doc_id)
+            for writer in self._writers:
+                writer.delete_documents_by_term("id", doc_id)
+
+    def delete_all(self) -> None:
+        for writer in self._writers:
+            writer.delete_all_documents()
 
     def commit(self) -> None:
         self._backend._save_facets()  # before the documents, so that every indexed id can be decoded
-        self._writer.commit()
+        for writer in self._writers:
+            writer.commit()
 
 
 class EmbeddedBackend:
@@ -162,12 +181,16 @@ class EmbeddedBackend:
     def __init__(self, path: str | os.PathLike[str], *, writer_heap_bytes: int = 200_000_000,
                  writer_threads: int = 2) -> None:
         self.root = Path(path)
-        self.path = self.root / f"v{SCHEMA_VERSION}"
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._live_pointer = self.root / f"live-v{SCHEMA_VERSION}"
+        self._building_pointer = self.root / f"building-v{SCHEMA_VERSION}"
         self._schema = _build_schema()
-        self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
-        self._index.register_tokenizer("vi", _analyzer())
         self._analyzer = _analyzer()
+        self._live_stamp: tuple[int, int] | None = None
+        self._live_name = self._read_live()
+        self.path = self.root / self._live_name
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._index = self._open_index(self.path)
         self._heap = writer_heap_bytes
         self._threads = writer_threads
         self._thread_lock = threading.Lock()
@@ -232,33 +255,135 @@ class EmbeddedBackend:
         """The (facet field, value) a dictionary entry stands for."""
         return field, int(value) if field == "year" else value
 
+    # --- live index, rebuilds -------------------------------------------------------------------------------
+
+    def _open_index(self, path: Path) -> tantivy.Index:
+        index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        index.register_tokenizer("vi", _analyzer())
+        return index
+
+    @staticmethod
+    def _read_pointer(pointer: Path) -> str | None:
+        try:
+            name = pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def _read_live(self) -> str:
+        try:
+            stat = self._live_pointer.stat()
+            self._live_stamp = (stat.st_ino, stat.st_mtime_ns)
+        except FileNotFoundError:
+            self._live_stamp = None
+        return self._read_pointer(self._live_pointer) or f"v{SCHEMA_VERSION}"
+
+    def _sync_live(self) -> bool:
+        """Follow the live pointer if a rebuild (in any process) switched it; True when it changed."""
+        try:
+            stat = self._live_pointer.stat()
+            stamp: tuple[int, int] | None = (stat.st_ino, stat.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        if stamp == self._live_stamp:
+            return False
+        name = self._read_live()
+        if name == self._live_name:
+            return False
+        self._live_name = name
+        self.path = self.root / name
+        self._index = self._open_index(self.path)
+        self._meta_stamp = None
+        return True
+
+    def _write_pointer(self, pointer: Path, name: str) -> None:
+        tmp = pointer.with_name(pointer.name + ".tmp")
+        with open(tmp, "w") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, pointer)
+
+    def _check_target(self, name: str) -> Path:
+        if not name.startswith(f"v{SCHEMA_VERSION}-r") or "/" in name or not (self.root / name).is_dir():
+            raise ValueError(f"not an index being rebuilt here: {name!r}")
+        return self.root / name
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The writer lock (across threads and processes)."""
+        with self._thread_lock, open(self.root / "writer.lock", "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def start_rebuild(self) -> str:
+        """Create an empty index to reindex into, beside the live one; live writes go to both from now on.
+
+        An earlier rebuild that was abandoned (its checkpoint lost) is deleted.
+        """
+        with self._locked():
+            abandoned = self._read_pointer(self._building_pointer)
+            name = f"v{SCHEMA_VERSION}-r{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 1_000_000:06d}"
+            (self.root / name).mkdir()
+            self._open_index(self.root / name)  # creates the empty index
+            self._write_pointer(self._building_pointer, name)
+            if abandoned and abandoned != name and abandoned != self._live_name:
+                shutil.rmtree(self.root / abandoned, ignore_errors=True)
+        return name
+
+    def finish_rebuild(self, name: str) -> None:
+        """Make the rebuilt index the live one in one atomic step, then delete the old one."""
+        with self._locked():
+            self._sync_live()
+            if name == self._live_name:  # already switched (a resumed run that was cut after the switch)
+                return
+            self._check_target(name)
+            old = self._live_name
+            self._write_pointer(self._live_pointer, name)
+            self._building_pointer.unlink(missing_ok=True)
+            self._sync_live()
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        self._refresh(force=True)
+
     # --- writing -------------------------------------------------------------------------------------------
 
     @contextmanager
     def bulk_writer(self, *, heap_bytes: int | None = None, target: str | None = None) -> Iterator[_Writer]:
         """Hold the index's single writer (across processes) for a batch of changes.
 
-        ``target`` exists for the reindex protocol; the embedded index is always updated in place.
+        ``target``: the index being rebuilt (from :meth:`start_rebuild`), written alone. Without it the
+        live index is written, and the index being rebuilt too if a rebuild is under way, so that no
+        change made meanwhile is lost at the switch.
         """
-        with self._thread_lock, open(self.root / "writer.lock", "a+b") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        with self._locked():
+            self._load_facets()  # ids another process allocated while it held the lock
+            self._sync_live()
+            if target is not None:
+                indexes = [self._open_index(self._check_target(target))]
+            else:
+                indexes = [self._index]
+                building = self._read_pointer(self._building_pointer)
+                if building and building != self._live_name and (self.root / building).is_dir():
+                    indexes.append(self._open_index(self.root / building))
+            heap = heap_bytes or self._heap
+            writers = [index.writer(heap_size=heap, num_threads=self._threads) for index in indexes]
             try:
-                self._load_facets()  # ids another process allocated while it held the lock
-                writer = self._index.writer(heap_size=heap_bytes or self._heap, num_threads=self._threads)
-                try:
-                    yield _Writer(writer, self)
-                except BaseException:
+                yield _Writer(writers, self)
+            except BaseException:
+                for writer in writers:
                     writer.rollback()
                     # Consumes the writer, releasing tantivy's index lock now rather than whenever the
                     # traceback that still references it is collected (the next writer would fail).
                     writer.wait_merging_threads()
-                    self._forget_pending_facets()
-                    raise
-                self._save_facets()
+                self._forget_pending_facets()
+                raise
+            self._save_facets()
+            for writer in writers:
                 writer.commit()
                 writer.wait_merging_threads()
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
         self._refresh(force=True)
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
@@ -273,10 +398,12 @@ class EmbeddedBackend:
 
     def clear(self) -> None:
         with self.bulk_writer(heap_bytes=min(self._heap, 50_000_000)) as writer:
-            writer._writer.delete_all_documents()
+            writer.delete_all()
 
     def _refresh(self, force: bool = False) -> None:
-        """Reload the searcher when another process (or this one) committed."""
+        """Reload the searcher when another process (or this one) committed, or switched to a rebuilt index."""
+        if self._sync_live():
+            force = True
         try:
             stat = (self.path / "meta.json").stat()
             stamp = (stat.st_mtime_ns, stat.st_size)

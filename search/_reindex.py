@@ -9,6 +9,12 @@ that was committed but whose checkpoint was not yet written is redone on resume,
 indexing a document replaces any earlier version with the same id.
 
 Memory stays bounded by one batch plus the engine's writer buffer, whatever the size of the archive.
+
+A source yields :class:`~search.SearchDocument` values to index and :class:`~search.Removal` values for rows
+that must not be in the index (secret, no longer indexable): those are removed, in the same batch and order, so
+a reindex repairs what a lost indexing task left behind. Entries whose rows no longer exist at all are not
+yielded by any source: a rebuild (``rebuild=True``) drops them, because the new index holds only what the
+source yielded.
 """
 from __future__ import annotations
 
@@ -19,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from ._base import batched
-from ._types import SearchDocument
+from ._types import Removal, SearchDocument
 
-Source = Callable[[str | None], Iterable[SearchDocument]]
+Source = Callable[[str | None], Iterable[SearchDocument | Removal]]
 Progress = Callable[[int, str | None], None]
 
 
@@ -52,12 +58,14 @@ def reindex(
 ) -> int:
     """Index everything ``source`` yields, resuming after the last checkpoint if there is one.
 
-    ``source(after_id)`` must yield documents in a stable order, starting just after ``after_id``
-    (``None``: from the beginning). ``progress(done, last_id)`` is called after each committed batch.
-    With ``rebuild=True`` a backend that supports it (Elasticsearch) fills a new versioned index and
-    switches to it at the end, so searches keep working on the old one meanwhile; the embedded
-    backend updates its live index in place (documents are replaced by id).
-    Returns the number of documents processed by this run. The checkpoint file is removed at the end.
+    ``source(after_id)`` must yield documents (and removals) in a stable order, starting just after
+    ``after_id`` (``None``: from the beginning). ``progress(done, last_id)`` is called after each
+    committed batch. With ``rebuild=True`` the backend (both have it) fills a new index and switches to
+    it at the end, so searches keep working on the old one meanwhile and entries the source no longer
+    yields (rows deleted) are gone afterwards; without it the live index is updated in place
+    (documents replaced by id, removals removed).
+    Returns the number of items (documents and removals) processed by this run. The checkpoint file is
+    removed at the end.
     """
     if backend is None:
         from . import get_backend
@@ -72,7 +80,10 @@ def reindex(
     processed = 0
     with backend.bulk_writer(target=state.get("target")) as writer:
         for batch in batched(source(state["after"]), batch_size):
-            writer.add(batch)
+            removed = [item.id for item in batch if isinstance(item, Removal)]
+            writer.add([item for item in batch if not isinstance(item, Removal)] if removed else batch)
+            if removed:
+                writer.delete(removed)
             writer.commit()
             processed += len(batch)
             state["after"] = batch[-1].id

@@ -16,6 +16,8 @@ FILTER_FIELDS: tuple[str, ...] = ("year", "doc_type", "issuer", "signer", "unit"
 FACET_FIELDS: tuple[str, ...] = FILTER_FIELDS
 # Facets of the search page by default: a file (hồ sơ) facet has thousands of values, ask for it explicitly.
 DEFAULT_FACETS: tuple[str, ...] = ("year", "doc_type", "issuer", "signer", "unit", "urgency", "status")
+# Facets the search page asks for (and so the benchmark, which measures what the page does): the file tree too.
+PAGE_FACETS: tuple[str, ...] = (*DEFAULT_FACETS, "file")
 # Extra filter keys: an inclusive date range (datetime.date values).
 RANGE_FILTERS: tuple[str, ...] = ("date_from", "date_to")
 # Confidentiality value of an ordinary document, the only kind that may be indexed (folded spelling).
@@ -66,6 +68,15 @@ class SearchDocument:
             "number_notation": self.number_notation,
             "summary": self.summary,
         }
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a reindex source yields for a row that must not be in the index (secret, or no longer
+    indexable): the reindex removes ``id`` instead of skipping the row, so an entry that the indexing
+    task could not remove (broker down) does not stay searchable."""
+
+    id: str
 
 
 @dataclass(frozen=True)

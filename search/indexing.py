@@ -11,7 +11,8 @@ The engine (:mod:`search`) knows nothing of Django models. This module is the br
   commits, sends one ``search.index_documents`` task (queue ``indexing``). The task rebuilds each document from
   the database: secret documents and deleted ones are removed from the index, never indexed.
 - :func:`reindex_source` is the source of ``manage.py search_reindex`` over every registered kind, in a stable
-  order (kind, then primary key), read in chunks so memory stays bounded.
+  order (kind, then primary key), read in chunks so memory stays bounded. A row that must not be in the index
+  (secret) is yielded as a :class:`~search.Removal`, so the reindex removes what a lost indexing task left.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from django.db import transaction
 
-from ._types import SearchDocument, Viewer
+from ._types import Removal, SearchDocument, Viewer
 
 logger = logging.getLogger(__name__)
 
@@ -183,12 +184,13 @@ def _send(items: list[tuple[str, int]]) -> None:
 CHUNK = 500
 
 
-def reindex_source(after_id: str | None) -> Iterator[SearchDocument]:
-    """Every indexable document of every registered kind, in (kind, pk) order, starting after ``after_id``.
+def reindex_source(after_id: str | None) -> Iterator[SearchDocument | Removal]:
+    """Every row of every registered kind, in (kind, pk) order, starting after ``after_id``: its document, or a
+    :class:`~search.Removal` of its index id when it must not be in the index (secret, not indexable).
 
-    The source of ``manage.py search_reindex --source search.indexing:reindex_source`` (the default). Secret
-    documents are skipped (the indexing task has already removed any that became secret; removing here would
-    need a second writer while the reindex holds the only one).
+    The source of ``manage.py search_reindex --source search.indexing:reindex_source`` (the default). The
+    indexing task normally removes a document that became secret; if it was lost (broker down), the reindex
+    removes it. Rows deleted altogether are not yielded: the rebuild (the command's default) drops them.
     """
     ordered = list(_SOURCES.values())
     start_index, after_pk = 0, 0
@@ -203,13 +205,12 @@ def reindex_source(after_id: str | None) -> Iterator[SearchDocument]:
                 break
             for row in rows:
                 doc = source.build(row)
-                if doc is not None:
-                    yield doc
+                yield doc if doc is not None else Removal(f"{source.prefix}:{row.pk}")
             last = rows[-1].pk
 
 
 def _total() -> int:
-    """How many rows the reindex will read (secret ones included: an upper bound for the progress bar)."""
+    """How many rows the reindex will read (secret ones included: each is a document or a removal)."""
     return sum(source.queryset().count() for source in _SOURCES.values())
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 import search
 
-from ._types import DEFAULT_FACETS, FILTER_FIELDS
+from ._types import FILTER_FIELDS, PAGE_FACETS
 from .indexing import source_for_id, viewer_for
 
 PAGE_SIZE = 20
@@ -27,7 +27,6 @@ FACET_LABELS = {
     "year": _("Năm"), "doc_type": _("Loại văn bản"), "issuer": _("Cơ quan ban hành"), "signer": _("Người ký"),
     "unit": _("Đơn vị"), "file": _("Hồ sơ"), "urgency": _("Độ khẩn"), "status": _("Trạng thái"),
 }
-PAGE_FACETS = (*DEFAULT_FACETS, "file")
 
 
 class SearchRequestError(ValueError):

@@ -20,7 +20,6 @@ import functools
 import hashlib
 import logging
 import posixpath
-from pathlib import Path
 from typing import Any
 
 from celery import shared_task
@@ -29,7 +28,7 @@ from django.core.files.storage import Storage
 
 from .appearance import LayoutError
 from .images import seal_image
-from .keys import KeySource, KeyStoreError, SoftwareKeyStore
+from .keys import KeySource, KeyStoreError
 from .pades import BatchSealer, plan_seal_signature
 
 __all__ = ["seal_batch", "seal_source", "seal_stored_files", "sealed_name"]
@@ -99,15 +98,12 @@ def seal_stored_files(
 
 
 def seal_source(seal_key: str) -> KeySource:
-    """The agency's key for ``seal_key`` (e.g. ``seal:000.00.20.H01``): the software key store of the development
-    PKI in ``settings.PKI_DIR``. Deployments with an HSM resolve their PKCS#11 source here instead."""
-    from django.conf import settings
+    """The agency's key for ``seal_key`` (e.g. ``seal:000.00.20.H01``): the source ``SIGNING_KEYS_FILE`` names (an
+    HSM or token, or a PKCS#12 file), else the development PKI's key store in ``settings.PKI_DIR``."""
+    from . import keyring
 
-    from .pki import DevPKI
-
-    pki = DevPKI(Path(settings.PKI_DIR))
     try:
-        return SoftwareKeyStore(pki.key_store_path(seal_key), pki.key_store_passphrase(seal_key))
+        return keyring.configured_key_source(seal_key) or keyring.dev_source(seal_key)
     except KeyError as exc:
         raise KeyStoreError(f"Không có khóa đóng dấu cho {seal_key}.") from exc
 

@@ -129,8 +129,14 @@ class Transfer(models.Model):
 
 
 class ArchivalStatus(models.TextChoices):
+    """Where an archival copy stands. ``DONE`` is PAdES B-LTA (validation material and a document timestamp);
+    ``LT_ONLY`` is a copy with the validation material (B-LT) but no archive timestamp, because no timestamp
+    authority could be reached: usable, but not yet protected against the expiry of the CA's certificates, and
+    made again (from the original) by the next archival run."""
+
     PENDING = "pending", _("Đang xử lý")
-    DONE = "done", _("Đã bổ sung thông tin kiểm tra dài hạn")
+    DONE = "done", _("Đã đạt B-LTA (có thông tin kiểm tra dài hạn và dấu thời gian lưu trữ)")
+    LT_ONLY = "lt_only", _("Mới đạt B-LT, chưa có dấu thời gian lưu trữ")
     UNSIGNED = "unsigned", _("Không có chữ ký số")
     FAILED = "failed", _("Lỗi")
 

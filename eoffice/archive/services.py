@@ -236,13 +236,48 @@ def _enqueue_archival(version_ids: list[int]) -> None:
     del archival_results[:-1000]
 
 
-def make_archival_version(version_id: int) -> ArchivedVersion:
+class ArchivalUnavailable(Exception):
+    """A transient failure of archival (a CA's OCSP/CRL service or the timestamp authority unreachable): the task
+    tries again later (with backoff); the version stays pending with the reason in ``error``."""
+
+
+# Errors of pyhanko-certvalidator that no retry will change (the certificate is revoked, expired, untrusted, ...).
+_PERMANENT_ERRORS = frozenset({
+    "RevokedError", "ExpiredError", "NotYetValidError", "PathBuildingError", "InvalidCertificateError",
+    "DisallowedAlgorithmError", "AlgorithmNotSupported", "InvalidSignature", "PSSParameterMismatch",
+})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether an archival failure may succeed later: a network error or missing revocation information (the CA
+    or the TSA did not answer), as opposed to a revoked, expired or untrusted certificate or an unusable PDF."""
+    from signing.validation import PdfNotAcceptableError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, PdfNotAcceptableError) or type(current).__name__ in _PERMANENT_ERRORS:
+            return False
+        current = current.__cause__ or current.__context__
+    return True
+
+
+def make_archival_version(version_id: int, *, retry_transient: bool = False) -> ArchivedVersion:
     """Bring one PDF of a transferred file to PAdES B-LTA as a new stored file. Idempotent: a version already
-    done (or found unsigned) is returned as it is, so a redelivered task never archives twice."""
+    done (or found unsigned) is returned as it is, so a redelivered task never archives twice.
+
+    The status says what was reached: ``DONE`` for B-LTA; ``LT_ONLY`` when no timestamp authority is configured
+    or reachable (B-LT: validation material without the archive timestamp; a later run makes it again from the
+    original); ``FAILED`` with the reason otherwise. With ``retry_transient`` (the task, while it has retries
+    left) a transient failure (CA or TSA unreachable) leaves the version pending and raises
+    :class:`ArchivalUnavailable` so that the task tries again later; without it, a failure of the timestamp
+    alone still yields the B-LT copy (``LT_ONLY``).
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     from eoffice.documents.services import store_file
-    from signing.ltv import ArchivalError, make_archival
+    from signing.ltv import ArchivalError, get_timestamper, make_archival
     from signing.validation import PdfNotAcceptableError
 
     version = ArchivedVersion.objects.select_related("source").get(pk=version_id)
@@ -261,13 +296,32 @@ def make_archival_version(version_id: int) -> ArchivedVersion:
         version.done_at = timezone.now()
         version.save(update_fields=["status", "archived", "done_at"])
         return version
+    timestamper = get_timestamper()
+    level, note = (ArchivalStatus.DONE, "") if timestamper is not None else (
+        ArchivalStatus.LT_ONLY, "Không có máy chủ cấp dấu thời gian (TSA) để đóng dấu thời gian lưu trữ.")
     try:
-        archived = make_archival(data)
-    except (ArchivalError, PdfNotAcceptableError) as error:
-        version.status = ArchivalStatus.FAILED
-        version.error = getattr(error, "message", str(error))
-        version.save(update_fields=["status", "error"])
-        return version
+        archived = make_archival(data, timestamper=timestamper, document_timestamp=timestamper is not None)
+    except (ArchivalError, PdfNotAcceptableError, OSError) as error:
+        message = getattr(error, "message", None) or "Không liên lạc được với dịch vụ chứng thực."
+        transient = is_transient(error)
+        if transient and retry_transient:
+            version.status = ArchivalStatus.PENDING
+            version.error = f"{message} Sẽ thử lại sau."
+            version.save(update_fields=["status", "error"])
+            raise ArchivalUnavailable(message) from error
+        archived = None
+        if transient and timestamper is not None:
+            # Perhaps only the TSA failed: the validation material alone (B-LT) is still worth keeping.
+            try:
+                archived = make_archival(data, document_timestamp=False)
+            except (ArchivalError, PdfNotAcceptableError, OSError):
+                archived = None
+            level, note = ArchivalStatus.LT_ONLY, message
+        if archived is None:
+            version.status = ArchivalStatus.FAILED
+            version.error = message
+            version.save(update_fields=["status", "error"])
+            return version
     name = version.source.name.rsplit(".", 1)[0] + ".luu-tru.pdf"
     stored = store_file(archived, name=name)
     with transaction.atomic():
@@ -275,8 +329,8 @@ def make_archival_version(version_id: int) -> ArchivedVersion:
         if locked.status == ArchivalStatus.DONE:
             return locked
         locked.archived = stored
-        locked.status = ArchivalStatus.DONE
-        locked.error = ""
+        locked.status = level
+        locked.error = note
         locked.done_at = timezone.now()
         locked.save(update_fields=["archived", "status", "error", "done_at"])
     return locked

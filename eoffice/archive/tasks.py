@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from celery import shared_task
 
+from .services import ArchivalUnavailable
+
 logger = logging.getLogger(__name__)
 # AsyncResults of the text tasks this process sent (newest last): tests wait on them instead of sleeping.
 text_results: collections.deque = collections.deque(maxlen=1000)
@@ -30,12 +32,33 @@ def extract_text(stored_file_id: int) -> str:
     return text.method
 
 
-@shared_task(name="signing.archive_version", acks_late=True)
-def archive_version(version_id: int) -> str:
-    """PAdES B-LTA version of one PDF of a transferred file (a new stored file)."""
+ARCHIVAL_MAX_RETRIES = 8  # with exponential backoff from 1 minute, capped at 6 hours: about a day and a half
+
+
+@shared_task(name="signing.archive_version", bind=True, acks_late=True, autoretry_for=(ArchivalUnavailable,),
+             max_retries=ARCHIVAL_MAX_RETRIES, retry_backoff=60, retry_backoff_max=6 * 3600, retry_jitter=True)
+def archive_version(self, version_id: int) -> str:
+    """PAdES B-LTA version of one PDF of a transferred file (a new stored file).
+
+    A CA or timestamp authority that does not answer is retried with backoff; after the last retry the version
+    gets what could be made (B-LT only, ``lt_only``) or ``failed`` with the reason.
+    """
     from .services import make_archival_version
 
-    return make_archival_version(version_id).status
+    last_attempt = self.request.retries >= self.max_retries
+    return make_archival_version(version_id, retry_transient=not last_attempt).status
+
+
+@shared_task(name="archive.complete_archival_copies", acks_late=True)
+def complete_archival_copies() -> int:
+    """Daily (beat): queue again the copies that stopped at B-LT because no timestamp authority answered, so they
+    reach B-LTA once one does; returns how many were queued."""
+    from .models import ArchivalStatus, ArchivedVersion
+    from .services import _enqueue_archival
+
+    ids = list(ArchivedVersion.objects.filter(status=ArchivalStatus.LT_ONLY).values_list("pk", flat=True))
+    _enqueue_archival(ids)
+    return len(ids)
 
 
 def schedule_text(stored_file_ids: Iterable[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -141,8 +142,11 @@ def archive(request: HttpRequest) -> HttpResponse:
     """The archive's view of transferred files (kho lưu trữ cơ quan)."""
     if not _may_use_files(request.user):
         return render(request, "archive/forbidden.html", status=403)
+    # A transfer is visible when one of its files is; of a transfer of several units' files, a person sees only
+    # the files the rule lets them see (their unit's, for someone who does not manage every file).
+    shown = visible_to(CaseFile, request.user).select_related("unit", "retention").order_by("year", "code")
     transfers = visible_to(Transfer, request.user).select_related("transferred_by").prefetch_related(
-        "files__unit", "files__retention")[:200]
+        Prefetch("files", queryset=shown, to_attr="visible_files"))[:200]
     return render(request, "archive/archive.html", {"transfers": transfers, "done": ArchivalStatus.DONE})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -64,17 +65,28 @@ class WorkItemSerializer(serializers.ModelSerializer):
 
 
 class TaskActionSerializer(serializers.Serializer):
+    """One action on a work item, as the document page offers them.
+
+    The owner's step: ``instruct``, ``propose``, ``send_back``, ``represent``, ``assign``, ``finish``,
+    ``give_input``, ``mark_read``. On any step of a document the caller may see: ``reassign`` (a leader, or the
+    unit head for the handling steps of their unit), ``take_back`` (a leader), ``extend`` (a leader: the document's
+    deadline, ``deadline`` the new one and ``text`` the reason). The services decide who may; a refusal is a
+    structured 4xx and changes nothing.
+    """
+
     action = serializers.ChoiceField(choices=["instruct", "propose", "send_back", "represent", "assign", "finish",
-                                              "give_input", "mark_read", "reassign", "take_back"])
-    text = serializers.CharField(required=False, allow_blank=True, default="")
+                                              "give_input", "mark_read", "reassign", "take_back", "extend"])
+    text = serializers.CharField(required=False, allow_blank=True, default="",
+                                 help_text="Nội dung; lý do khi trả lại, chuyển, thu hồi hoặc gia hạn.")
     lead_unit = serializers.IntegerField(required=False)
     supporting_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     info_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     info_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    deadline = serializers.DateField(required=False, allow_null=True)
+    deadline = serializers.DateField(required=False, allow_null=True,
+                                     help_text="Hạn xử lý (instruct); hạn xử lý mới (extend).")
     main_handler = serializers.IntegerField(required=False)
     co_handlers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    to = serializers.IntegerField(required=False)
+    to = serializers.IntegerField(required=False, help_text="Người nhận việc (reassign).")
     draft_reply = serializers.BooleanField(default=False)
 
 
@@ -147,11 +159,22 @@ class MyTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_fields = ["kind", "urgency"]
 
     def get_queryset(self):
-        return services.inbox_items(self.request.user).order_by("-urgency_rank", "deadline", "-created_at")
+        user = self.request.user
+        inbox = services.inbox_items(user)
+        if self.action == "act":
+            # As on the document page: besides one's own steps, the steps of the documents one may see, so that a
+            # unit head can reassign a specialist's step and a leader take one back or extend the deadline. The
+            # services decide who may do what (a refusal is a structured 403, nothing changes).
+            return WorkItem.objects.filter(
+                Q(pk__in=inbox.values("pk")) | Q(pk__in=visible_to(WorkItem, user).values("pk"))
+            ).select_related("document", "person")
+        return inbox.order_by("-urgency_rank", "deadline", "-created_at")
 
     @extend_schema(request=TaskActionSerializer, responses={200: WorkItemSerializer})
     @action(detail=True, methods=["post"])
     def act(self, request, pk=None):
+        """Carry out an action on a step. Answers the step as it is afterwards; for ``reassign`` and
+        ``take_back``, the new step of the person who now has the work."""
         item = self.get_object()
         data = TaskActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -198,9 +221,14 @@ class MyTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         elif name == "reassign":
             if "to" not in v:
                 raise IncomingError("Cần chọn người nhận việc.", code="missing_field", details={"field": "to"})
-            services.reassign(item, user, to=person(v["to"]), reason=v["text"], request=request)
+            item = services.reassign(item, user, to=person(v["to"]), reason=v["text"], request=request)
         elif name == "take_back":
-            services.take_back(item, user, reason=v["text"], request=request)
+            item = services.take_back(item, user, reason=v["text"], request=request)
+        elif name == "extend":
+            if not v.get("deadline"):
+                raise IncomingError("Cần chọn hạn xử lý mới.", code="missing_field", details={"field": "deadline"})
+            services.extend_deadline(item.document, user, new_deadline=v["deadline"], reason=v["text"],
+                                     request=request)
         item.refresh_from_db()
         return Response(WorkItemSerializer(item).data)
 

@@ -150,3 +150,37 @@ class ReassignForm(forms.Form):
 class ExtendForm(forms.Form):
     new_deadline = forms.DateField(label=_("Hạn xử lý mới"), widget=DATE)
     reason = forms.CharField(label=_("Lý do gia hạn"))
+
+
+class RegisterFilterForm(forms.Form):
+    """Filters of the incoming register (list and print-outs): the series, arrival dates and the rest.
+
+    The field names are the query parameters the list page and the PDF/XLSX links share."""
+
+    nam = forms.IntegerField(label=_("Năm"), min_value=1901, max_value=2999, required=False)
+    so = forms.ChoiceField(label=_("Sổ"), required=False, choices=[
+        ("den", _("Sổ văn bản đến")), ("den-mat", _("Sổ văn bản mật đến"))])
+    # Arrival date (ngày đến), both ends included.
+    tu_ngay = forms.DateField(label=_("Từ ngày"), widget=DATE, required=False)
+    den_ngay = forms.DateField(label=_("Đến ngày"), widget=DATE, required=False)
+    do_khan = forms.ChoiceField(label=_("Độ khẩn"), required=False,
+                                choices=[("", _("Tất cả")), *Urgency.choices])
+    kenh = forms.ChoiceField(label=_("Phương thức nhận"), required=False,
+                             choices=[("", _("Tất cả")), *Channel.choices])
+    trang_thai = forms.ChoiceField(label=_("Tình trạng"), required=False, choices=[("", _("Tất cả"))])
+    q = forms.CharField(label=_("Tìm"), required=False, max_length=200)
+
+    def __init__(self, *args, secret_register: bool = False, **kwargs):
+        from .models import DocumentStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["trang_thai"].choices = [("", _("Tất cả")), *DocumentStatus.choices]
+        if not secret_register:  # the secret register is offered only to those who may see secret documents
+            self.fields["so"].choices = self.fields["so"].choices[:1]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("tu_ngay"), data.get("den_ngay")
+        if start and end and start > end:
+            self.add_error("den_ngay", _("Ngày kết thúc không được trước ngày bắt đầu."))
+        return data

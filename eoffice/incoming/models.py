@@ -89,6 +89,11 @@ class Receipt(DocumentMetadata):
         "IncomingDocument", verbose_name=_("trùng với văn bản"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="duplicate_receipts",
     )
+    # The sender replaced an earlier dispatch it had sent to this agency with this one: both pages link each other.
+    replaces = models.ForeignKey(
+        "self", verbose_name=_("thay thế văn bản"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="replaced_by",
+    )
 
     class Meta:
         verbose_name = _("văn bản chờ tiếp nhận")

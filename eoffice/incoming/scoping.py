@@ -1,6 +1,7 @@
 """Who sees which incoming documents and receipts.
 
-- Receipts (the queue of dispatches waiting for the clerk): the recipient agency's clerks and leaders.
+- Receipts (the queue of dispatches waiting for the clerk): the recipient agency's clerks and leaders; secret ones
+  only the people named on them.
 - Documents of the person's own agency, when the person has a role in them: the clerks (they register and
   present every document), the agency's leaders and its archivists (they keep and search the agency's records) see
   every non-secret document; anyone else only documents they
@@ -39,11 +40,13 @@ def _document_condition(person) -> Q:
 def register_incoming_rules() -> None:
     from .models import (
         DeadlineExtension,
+        DocumentStatus,
         IncomingDocument,
         IncomingFile,
         Instruction,
         Receipt,
         ReceiptFile,
+        ReceiptStatus,
         Step,
         WorkItem,
     )
@@ -56,9 +59,17 @@ def register_incoming_rules() -> None:
 
     @scoping_rule(Receipt)
     def receipts(queryset, person):
-        if not person.agency_id or not person.has_role(*OVERSEERS):
+        # A secret receipt, like a secret document, is for the people named on it only (DOMAIN.md): the sender
+        # names the clerk who registers it in the secret register and the people it is for; the agency's other
+        # clerks and leaders do not see it, not even in the queue.
+        if not person.agency_id:
             return queryset.none()
-        return queryset.filter(agency_id=person.agency_id)
+        named = Exists(Receipt.named_recipients.through.objects.filter(receipt_id=OuterRef("pk"),
+                                                                        person_id=person.pk))
+        secret = Q(confidentiality__in=SECRET_LEVELS)
+        if person.has_role(*OVERSEERS):
+            return queryset.filter(Q(agency_id=person.agency_id) & (~secret | Q(named)))
+        return queryset.filter(Q(agency_id=person.agency_id) & secret & Q(named))
 
     @scoping_rule(WorkItem)
     def work_items(queryset, person):
@@ -79,9 +90,12 @@ def register_incoming_rules() -> None:
 
     @file_provider
     def incoming_files(person):
+        # Files of a recalled document are removed on the recipient's side (the record and history stay).
         return IncomingFile.objects.filter(
-            document__in=visible_to(IncomingDocument, person)).values("stored_file_id")
+            document__in=visible_to(IncomingDocument, person)).exclude(
+            document__status=DocumentStatus.RECALLED).values("stored_file_id")
 
     @file_provider
     def receipt_stored_files(person):
-        return ReceiptFile.objects.filter(receipt__in=visible_to(Receipt, person)).values("stored_file_id")
+        return ReceiptFile.objects.filter(receipt__in=visible_to(Receipt, person)).exclude(
+            receipt__status=ReceiptStatus.RECALLED).values("stored_file_id")

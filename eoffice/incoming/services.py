@@ -77,6 +77,8 @@ class ReceiptMetadata:
     deadline: date | None = None
     page_count: int | None = None
     named_recipients: Sequence[Person] = field(default_factory=list)
+    #: (source, source_ref) of the earlier dispatch to the same agency that this one replaces, if any.
+    replaces_ref: tuple[str, str] | None = None
 
     def model_fields(self) -> dict:
         doc_type = self.document_type
@@ -217,6 +219,12 @@ def receive(agency, *, files: list[tuple[str, bytes]], metadata: ReceiptMetadata
         )
         if metadata.named_recipients:
             receipt.named_recipients.set(metadata.named_recipients)
+        if metadata.replaces_ref:
+            replaced = Receipt.objects.filter(agency=agency, source=metadata.replaces_ref[0],
+                                              source_ref=metadata.replaces_ref[1]).first()
+            if replaced is not None:
+                Receipt.objects.filter(pk=receipt.pk).update(replaces=replaced)
+                receipt.replaces = replaced
         for position, (name, data) in enumerate(files):
             ReceiptFile.objects.create(receipt=receipt, stored_file=store_file(data, name=name), position=position)
         record("incoming.receipt_arrived", obj=receipt, agency=agency.pk,
@@ -383,6 +391,14 @@ def register_incoming(
             stored = [(rf.stored_file, FileKind.MAIN if i == 0 else FileKind.ATTACHMENT)
                       for i, rf in enumerate(receipt.files.select_related("stored_file"))]
         number = allocate_number(agency, Direction.INCOMING, series_code, year, name=series_name)
+        # Again under the series lock (the same dispatch has the same confidentiality, hence the same series): two
+        # clerks registering the same dispatch at once both passed the check above; the second sees the first now.
+        duplicate = find_duplicate(agency, fields["issuer_name"], fields["number_notation"], fields["issued_on"])
+        if duplicate is not None:
+            raise IncomingError(
+                f"Văn bản này vừa được vào sổ (số đến {duplicate.arrival_number_display}/{duplicate.year}).",
+                code="duplicate", details={"existing_id": duplicate.pk, "arrival_number": duplicate.arrival_number,
+                                           "year": duplicate.year}, status_code=409)
         if not scanned_paper and not fields.get("page_count") and stored:
             fields["page_count"] = stored[0][0].page_count  # known now: no second UPDATE after the insert
         document = IncomingDocument.objects.create(
@@ -877,6 +893,48 @@ def inbox_items(person, *, include_delegated: bool = True):
     return (WorkItem.objects.filter(owners, status=WorkStatus.OPEN)
             .exclude(document__status=DocumentStatus.RECALLED)
             .select_related("document", "document__document_type", "person"))
+
+
+def may_see_secret_register(person, agency) -> bool:
+    """Whether ``person`` may open ``agency``'s secret incoming register (sổ văn bản mật đến).
+
+    Secret documents are visible only to the people named on them, so the register is for those who may see at
+    least one secret incoming document of the agency (and the deployment's operators); it shows them only those.
+    ``agency`` None: any agency (the operator, who belongs to none)."""
+    from eoffice.documents.services import INCOMING_SECRET_SERIES
+    from eoffice.orgs.scoping import visible_to
+
+    documents = visible_to(IncomingDocument, person).filter(series_code=INCOMING_SECRET_SERIES[0])
+    if agency is not None:
+        documents = documents.filter(agency=agency)
+    return documents.exists()
+
+
+def register_documents(person, *, year: int, agency=None, series: str = "", date_from: date | None = None,
+                       date_to: date | None = None, urgency: str = "", channel: str = "", status: str = "",
+                       text: str = ""):
+    """The documents of the incoming register of ``year`` as ``person`` may see them (the list and the print-outs).
+
+    One register at a time: the ordinary series unless ``series`` names another (secret documents have their own
+    register and never appear in the ordinary one). ``date_from``/``date_to`` bound the arrival date (local,
+    both included). ``agency`` None: every agency the person may see (the deployment's operator)."""
+    from eoffice.documents.services import INCOMING_SERIES
+    from eoffice.orgs.scoping import visible_to
+
+    documents = visible_to(IncomingDocument, person).filter(year=year, series_code=series or INCOMING_SERIES[0])
+    if agency is not None:
+        documents = documents.filter(agency=agency)
+    if date_from:
+        documents = documents.filter(arrived_at__date__gte=date_from)
+    if date_to:
+        documents = documents.filter(arrived_at__date__lte=date_to)
+    for field_name, value in (("urgency", urgency), ("channel", channel), ("status", status)):
+        if value:
+            documents = documents.filter(**{field_name: value})
+    if text:
+        documents = documents.filter(Q(summary__icontains=text) | Q(number_notation__icontains=text) |
+                                     Q(issuer_name__icontains=text))
+    return documents
 
 
 # ------------------------------------------------------------------------------------------- with outgoing, archive

@@ -18,15 +18,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eoffice.documents.models import Urgency
+from eoffice.documents.services import INCOMING_SECRET_SERIES, INCOMING_SERIES
 from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import visible_to
 
 from . import forms, services
 from .models import (
+    DocumentStatus,
     IncomingDocument,
     IncomingFile,
     Receipt,
@@ -196,13 +199,42 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "incoming/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@dataclass
+class ReplacementLink:
+    notation: str
+    url: str | None  # None when the person may not open it
+
+
+def _replacement_link(person, receipt: Receipt) -> ReplacementLink:
+    """Where a person goes to read a replaced or replacing dispatch: its registered document, else its receipt."""
+    doc = visible_to(IncomingDocument, person).filter(receipt=receipt).only("pk").first()
+    if doc is not None:
+        return ReplacementLink(receipt.number_notation, reverse("incoming:document", args=[doc.pk]))
+    if visible_to(Receipt, person).filter(pk=receipt.pk).exists():
+        return ReplacementLink(receipt.number_notation, reverse("incoming:receipt", args=[receipt.pk]))
+    return ReplacementLink(receipt.number_notation, None)
+
+
+def _replacements(person, receipt: Receipt | None) -> dict:
+    """The sender's replacement chain around ``receipt``: what it replaces and what replaced it (DOMAIN: a
+    replacement supersedes the old document everywhere, with a visible link)."""
+    if receipt is None:
+        return {"replaces": None, "replaced_by": []}
+    replaces = _replacement_link(person, receipt.replaces) if receipt.replaces_id else None
+    replaced_by = [_replacement_link(person, r) for r in receipt.replaced_by.all()]
+    return {"replaces": replaces, "replaced_by": replaced_by}
+
+
 def _render_receipt(request: HttpRequest, receipt: Receipt, *, form=None, reason_form=None, error: str = "",
                     status: int = 200) -> HttpResponse:
-    files = ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file")
+    # A recalled dispatch is removed on the recipient's side (Decree 30): its record stays, its file is not offered.
+    files = [] if receipt.status == ReceiptStatus.RECALLED else (
+        ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file"))
     return render(request, "incoming/receipt.html", {
-        "receipt": receipt, "files": files,
+        "receipt": receipt, "files": files, "validation_files": (receipt.validation or {}).get("files", []),
         "form": form or forms.ReceiptRegisterForm(agency=request.user.agency),
         "reason_form": reason_form or forms.ReasonForm(), "error": error,
+        **_replacements(request.user, receipt),
     }, status=status)
 
 
@@ -282,7 +314,9 @@ def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict
                      error: str = "", status: int = 200) -> HttpResponse:
     """The document page; ``bound`` holds the submitted forms (with their errors) that must keep their input."""
     bound = bound or {}
-    files = list(IncomingFile.objects.filter(document=doc).select_related("stored_file"))
+    # A recalled document is removed on the recipient's side: the register entry and history stay, the file goes.
+    files = [] if doc.status == DocumentStatus.RECALLED else list(
+        IncomingFile.objects.filter(document=doc).select_related("stored_file"))
     instructions = list(doc.instructions.select_related("author", "on_behalf_of", "lead_unit")
                         .prefetch_related("supporting_units", "info_units", "info_people"))
     steps = list(doc.steps.select_related("actor", "on_behalf_of", "target"))
@@ -310,6 +344,7 @@ def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict
         "can_redirect": can_redirect, "open_work": open_work, "is_leader": is_leader,
         "validation_files": (doc.validation or {}).get("files", []), "error": error,
         "replies": _replies(request.user, doc),
+        **_replacements(request.user, doc.receipt if doc.receipt_id else None),
     }, status=status)
 
 
@@ -419,27 +454,48 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("incoming:document", doc.pk)
 
 
+def register_filters(request: HttpRequest, agency) -> tuple[forms.RegisterFilterForm, dict, bool]:
+    """The register's filters from the query string (shared by the list and the PDF/XLSX print-outs).
+
+    Returns the bound form, the valid values (an invalid one is left out and shown as an error) and whether the
+    person may open the secret register. Asking for the secret register without that right is not found."""
+    secret_allowed = services.may_see_secret_register(request.user, agency)
+    if request.GET.get("so") == INCOMING_SECRET_SERIES[0] and not secret_allowed:
+        raise Http404
+    form = forms.RegisterFilterForm(request.GET, secret_register=secret_allowed)
+    form.is_valid()
+    values = {name: value for name, value in form.cleaned_data.items() if name in form.fields}
+    return form, values, secret_allowed
+
+
+def register_query(values: dict) -> dict:
+    """The ``register_documents`` arguments for the filter values of :func:`register_filters`."""
+    return {"series": values.get("so") or "", "date_from": values.get("tu_ngay"), "date_to": values.get("den_ngay"),
+            "urgency": values.get("do_khan") or "", "channel": values.get("kenh") or "",
+            "status": values.get("trang_thai") or "", "text": (values.get("q") or "").strip()}
+
+
 @login_required
 def register_list(request: HttpRequest) -> HttpResponse:
-    """Sổ đăng ký văn bản đến of the person's agency, per year, with filters (constant number of queries)."""
-    year = request.GET.get("nam") or str(timezone.localdate().year)
-    year = int(year) if year.isdigit() else timezone.localdate().year
-    docs = (visible_to(IncomingDocument, request.user).filter(year=year)
-            .select_related("document_type", "lead_unit").order_by("series_code", "arrival_number"))
-    series = request.GET.get("so", "")
-    if series:
-        docs = docs.filter(series_code=series)
-    for param, field in (("do_khan", "urgency"), ("kenh", "channel"), ("trang_thai", "status")):
-        value = request.GET.get(param, "")
-        if value:
-            docs = docs.filter(**{field: value})
-    text = request.GET.get("q", "").strip()
-    if text:
-        docs = docs.filter(Q(summary__icontains=text) | Q(number_notation__icontains=text) |
-                           Q(issuer_name__icontains=text))
+    """Sổ đăng ký văn bản đến of the person's agency, per year and series (the ordinary one unless the secret one is
+    asked for), with filters; the print links carry them (constant number of queries)."""
+    form, values, secret_allowed = register_filters(request, request.user.agency)
+    year = values.get("nam") or timezone.localdate().year
+    docs = (services.register_documents(request.user, year=year, agency=request.user.agency,
+                                        **register_query(values))
+            .select_related("document_type", "lead_unit").order_by("arrival_number"))
     page = Paginator(docs, 100).get_page(request.GET.get("trang"))
-    return render(request, "incoming/register_list.html", {"page": page, "year": year, "filters": request.GET,
-                                                           "urgencies": Urgency.choices})
+    # The print links carry the register shown and the valid filters (the year is in their path).
+    carried = {"so": values.get("so") or INCOMING_SERIES[0]}
+    for name in ("tu_ngay", "den_ngay", "do_khan", "kenh", "trang_thai", "q"):
+        value = values.get(name)
+        if value:
+            carried[name] = value.isoformat() if isinstance(value, date) else str(value).strip()
+    return render(request, "incoming/register_list.html", {
+        "page": page, "year": year, "form": form, "filters": request.GET, "secret_allowed": secret_allowed,
+        "secret_register": values.get("so") == INCOMING_SECRET_SERIES[0], "print_query": urlencode(carried),
+        "page_query": urlencode({"nam": year, **carried}),
+    }, status=400 if form.errors else 200)
 
 
 def _file_response(stored) -> FileResponse:
@@ -452,13 +508,13 @@ def _file_response(stored) -> FileResponse:
 
 @login_required
 def document_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
-    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user).exclude(status=DocumentStatus.RECALLED), pk=pk)
     link = get_object_or_404(IncomingFile.objects.select_related("stored_file"), document=doc, pk=file_pk)
     return _file_response(link.stored_file)
 
 
 @login_required
 def receipt_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
-    receipt = get_object_or_404(visible_to(Receipt, request.user), pk=pk)
+    receipt = get_object_or_404(visible_to(Receipt, request.user).exclude(status=ReceiptStatus.RECALLED), pk=pk)
     link = get_object_or_404(ReceiptFile.objects.select_related("stored_file"), receipt=receipt, pk=file_pk)
     return _file_response(link.stored_file)

@@ -44,8 +44,12 @@ class PeerAdmin(admin.ModelAdmin):
 
 @admin.register(CodeRow)
 class CodeRowAdmin(admin.ModelAdmin):
-    list_display = ["table", "code", "name", "local_value", "position"]
-    list_filter = ["table"]
+    """Labels, local values, order and additional codes are the administrator's; the ``meaning`` of a row is what
+    the program sends a status or steering type by (a row that loses it makes those messages fail in the outbound
+    journal with the reason)."""
+
+    list_display = ["table", "code", "name", "meaning", "local_value", "position"]
+    list_filter = ["table", "meaning"]
     list_editable = ["name", "local_value", "position"]
     search_fields = ["code", "name", "local_value"]
 
@@ -77,7 +81,8 @@ class OutboundMessageAdmin(_ReadOnly):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(_ReadOnly):
-    list_display = ["document_id", "sender_code", "recipient_code", "business_kind", "answer_code", "received_at"]
+    list_display = ["document_id", "sender_code", "recipient_code", "business_kind", "answer_code", "steering_type",
+                    "answers_outgoing", "received_at"]
     list_filter = ["business_kind", "answer_code"]
     search_fields = ["document_id", "sender_code"]
 

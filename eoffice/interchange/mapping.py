@@ -29,6 +29,7 @@ from .edxml import (
     EdxmlMessage,
     EdxmlRefused,
     MessageHeader,
+    MissingCode,
     Organization,
     OtherInfo,
     PromulgationInfo,
@@ -48,26 +49,32 @@ if TYPE_CHECKING:
 
 NEW, RECALL, UPDATE, REPLACE = 0, 1, 2, 3
 
-# The incoming side's stages (eoffice.incoming.signals) and the edXML status codes that report them.
+# Statuses are named by their fixed meaning (``CodeRow.meaning``, edxml.codes.STATUS_MEANINGS); the code that travels
+# is looked up in the administrator's table when a status is built, and a received code is read back to its meaning.
+ARRIVED, REFUSED, ACCEPTED, WAITING_ASSIGNMENT = "arrived", "refused", "accepted", "waiting_assignment"
+ASSIGNED, DONE, RECALL_REQUEST, AGREED, DECLINED = "assigned", "done", "recall", "recall_agreed", "recall_declined"
+# Steering type meanings (edxml.codes.STEERING_MEANINGS).
+NOT_STEERING, STEERING, STEERING_REPORT = "not_steering", "steering", "steering_report"
+
+# The incoming side's stages (eoffice.incoming.signals) and the status meanings that report them.
 SIGNAL_TO_STATUS = {
-    "arrived": "01",
-    "refused": "02",
-    "accepted": "03",
-    "assigned": "05",
-    "done": "06",
-    "recall_done": "15",
+    "arrived": ARRIVED,
+    "refused": REFUSED,
+    "accepted": ACCEPTED,
+    "assigned": ASSIGNED,
+    "done": DONE,
+    "recall_done": AGREED,
 }
-# A status code received from a recipient, as the outgoing side's status names (record_recipient_status).
+# A status meaning received from a recipient, as the outgoing side's status names (record_recipient_status).
 STATUS_TO_DELIVERY = {
-    "01": "arrived",
-    "02": "refused",
-    "03": "accepted",
-    "04": "accepted",
-    "05": "assigned",
-    "06": "done",
-    "15": "recall_done",
+    ARRIVED: "arrived",
+    REFUSED: "refused",
+    ACCEPTED: "accepted",
+    WAITING_ASSIGNMENT: "accepted",
+    ASSIGNED: "assigned",
+    DONE: "done",
+    AGREED: "recall_done",
 }
-AGREED, DECLINED = "15", "16"
 
 _URGENCY_ORDER = [Urgency.NORMAL, Urgency.URGENT, Urgency.VERY_URGENT, Urgency.EXPRESS, Urgency.EXPRESS_TIMED]
 SECRET_MARKS = ("mật",)
@@ -147,6 +154,49 @@ def is_secret_header(header: MessageHeader) -> bool:
     return any(mark in _fold(text) for text in marks for mark in SECRET_MARKS if text)
 
 
+def status_code(meaning: str, tables: CodeTables) -> str:
+    """The status code that carries ``meaning`` in the administrator's table (raises ``MissingCode``)."""
+    return tables.statuses.code_for(meaning)
+
+
+def status_meaning(code: str, tables: CodeTables) -> str:
+    """The meaning of a received status code ("" for a code that is only data: recorded, nothing applied)."""
+    return tables.statuses.meaning_of(code)
+
+
+def edxml_steering_type(document: OutgoingDocument, tables: CodeTables) -> int:
+    """The SteeringType of an outgoing document, from what the document holds and the steering table:
+
+    - a document answering a document that arrived as a directive (its SteeringType meant ``steering``) reports on
+      that directive (``steering_report``);
+    - a document whose type the administrator listed in a steering row's ``local_value`` (codes of our document
+      types, comma separated; the seed lists ``chi-thi`` for ``steering``) takes that row's code;
+    - otherwise the row meaning ``not_steering``.
+
+    Raises ``EdxmlRefused`` when the row needed is gone (the administrator must restore it).
+    """
+    steering = tables.steering_types
+    meaning = NOT_STEERING
+    if _answers_a_directive(document):
+        meaning = STEERING_REPORT
+    else:
+        type_code = getattr(document.document_type, "code", "")
+        for code, value in _local_values("steering_types").items():
+            if type_code and type_code in [v.strip() for v in value.split(",")] and code in steering:
+                return int(code)
+    try:
+        return int(steering.code_for(meaning))
+    except MissingCode as exc:
+        raise EdxmlRefused("missing_code", exc.reason_vi) from exc
+    except ValueError as exc:
+        raise EdxmlRefused("bad_code", f"Mã loại chỉ đạo «{steering.code_for(meaning)}» không phải là số.") from exc
+
+
+def _answers_a_directive(document: OutgoingDocument) -> bool:
+    inbound = _answered_inbound(document)
+    return inbound is not None and inbound.steering_meaning == STEERING
+
+
 # ---------------------------------------------------------------------------------------------- organisations
 def organization(agency) -> Organization:
     """The From/To element for an agency of this deployment."""
@@ -176,22 +226,57 @@ def _now() -> dt.datetime:
     return dt.datetime.now(VN_TZ).replace(microsecond=0)
 
 
-def _response_for(document: OutgoingDocument) -> list[ResponseFor]:
-    """When the document answers a document received by edXML: that document's identity."""
+def _answered_inbound(document: OutgoingDocument):
+    """The received edXML message (InboundMessage, business kind 0) of the incoming document this one answers."""
     if not document.answers_incoming_id:
-        return []
+        return None
     from eoffice.incoming.models import IncomingDocument
 
     from .models import InboundMessage
 
     incoming = IncomingDocument.objects.filter(pk=document.answers_incoming_id).select_related("receipt").first()
     if incoming is None or incoming.receipt is None or incoming.receipt.source != "edxml":
-        return []
-    inbound = InboundMessage.objects.filter(receipt=incoming.receipt).order_by("pk").first()
+        return None
+    return InboundMessage.objects.filter(receipt=incoming.receipt, business_kind=NEW).order_by("pk").first()
+
+
+def _response_for(document: OutgoingDocument) -> list[ResponseFor]:
+    """When the document answers a document received by edXML: that document's identity."""
+    inbound = _answered_inbound(document)
     if inbound is None:
         return []
     return [ResponseFor(organ_id=inbound.sender_code, code=inbound.code_text,
                         promulgation_date=inbound.promulgation_date, document_id=inbound.document_id)]
+
+
+def answered_outgoing(response_for: list[ResponseFor], recipient):
+    """Our outgoing document that a received message answers (its ResponseFor), issued by ``recipient`` (the
+    agency of ours the message is addressed to), or None: by the DocumentId we sent it under, else by issuing
+    agency, number/notation and date."""
+    from eoffice.outgoing.models import OutgoingDocument
+
+    from .edxml import split_document_id
+    from .models import OutboundMessage
+
+    for response in response_for:
+        if response.organ_id and response.organ_id != recipient.code:
+            continue
+        if response.document_id:
+            sent = (OutboundMessage.objects.filter(document_id=response.document_id, delivery__isnull=False,
+                                                   delivery__document__agency=recipient)
+                    .select_related("delivery__document").order_by("pk").first())
+            if sent is not None:
+                return sent.delivery.document
+        parts = split_document_id(response.document_id) if response.document_id else None
+        notation = response.code or (parts[2] if parts else "")
+        issued = response.promulgation_date or (parts[1] if parts else None)
+        if not notation:
+            continue
+        candidates = OutgoingDocument.objects.filter(agency=recipient, notation__iexact=notation.strip())
+        for document in candidates.order_by("pk"):
+            if issued is None or issued_on(document) == issued:
+                return document
+    return None
 
 
 def message_for_delivery(delivery: Delivery, *, business_kind: int = NEW, reason: str = "",
@@ -229,7 +314,7 @@ def message_for_delivery(delivery: Delivery, *, business_kind: int = NEW, reason
         other_info=OtherInfo(priority=edxml_priority(document.urgency, tables),
                              promulgation_amount=document.copies, page_amount=pdf.page_count),
         response_for=_response_for(document),
-        steering_type=0,
+        steering_type=edxml_steering_type(document, tables),
     )
     clerk = _clerk_name(document)
     bussiness = Bussiness(bussiness_doc_type=business_kind, bussiness_doc_reason=reason,

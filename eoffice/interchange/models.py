@@ -4,6 +4,8 @@
   codes it serves and the certificates its XML signatures must chain to.
 - :class:`CodeRow`: one row of an edXML code table (priorities, document types, steering types, statuses, business
   kinds) that the administrator can adjust; :func:`eoffice.interchange.services.code_tables` feeds them to the codec.
+  Rows the program relies on (each status, each steering type) carry a fixed ``meaning``: the program asks for the
+  code of a meaning, so labels and codes are the administrator's data.
 - :class:`OutboundMessage`: one message or status message to send, keyed for idempotency (DocumentId + recipient +
   business kind, or + status code); the Celery task sends it with retries until it is ``sent`` or ``refused``.
 - :class:`InboundMessage`: one received message that was applied (a receipt, a recall...), keyed the same way, so
@@ -14,10 +16,12 @@
 from __future__ import annotations
 
 from cryptography import x509
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .edxml.codes import TABLE_NAMES
+from .edxml.codes import MEANINGS, TABLE_NAMES
 
 TABLE_TITLES = {
     "priorities": _("Độ khẩn"),
@@ -83,15 +87,29 @@ class CodeRow(models.Model):
         help_text=_("Giá trị tương ứng của hệ thống này (ví dụ mã loại văn bản “cong-van”, độ khẩn “khan”)."),
     )
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    meaning = models.CharField(
+        _("ý nghĩa cố định"), max_length=30, blank=True,
+        choices=[(key, label) for table in MEANINGS.values() for key, label in table.items()],
+        help_text=_("Ý nghĩa mà chương trình dựa vào (đã đến, từ chối, hoàn thành…; không phải văn bản chỉ đạo…). "
+                    "Mỗi ý nghĩa chỉ gắn với một mã trong bảng; mã bổ sung để trống."),
+    )
 
     class Meta:
         verbose_name = _("mã trong bảng mã edXML")
         verbose_name_plural = _("bảng mã edXML")
         ordering = ["table", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["table", "code"], name="interchange_code_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "code"], name="interchange_code_once"),
+            models.UniqueConstraint(fields=["table", "meaning"], condition=~Q(meaning=""),
+                                    name="interchange_meaning_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_table_display()}: {self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.meaning and self.meaning not in MEANINGS.get(self.table, {}):
+            raise ValidationError({"meaning": _("Ý nghĩa này không thuộc bảng mã đã chọn.")})
 
 
 class OutboundKind(models.TextChoices):
@@ -121,6 +139,11 @@ class OutboundMessage(models.Model):
     status_code = models.CharField(_("mã trạng thái"), max_length=2, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
     payload = models.BinaryField(_("gói tin"), null=True, blank=True)
+    status_data = models.JSONField(
+        _("nội dung trạng thái"), default=dict, blank=True,
+        help_text=_("Cơ quan gửi, nơi nhận, văn bản được trả lời và ý nghĩa của thông điệp trạng thái: đủ để lập "
+                    "lại gói tin khi gửi lại."),
+    )
     state = models.CharField(_("tình trạng"), max_length=10, choices=OutboundState.choices,
                              default=OutboundState.PENDING)
     attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
@@ -154,7 +177,17 @@ class InboundMessage(models.Model):
     receipt = models.ForeignKey("incoming.Receipt", verbose_name=_("văn bản đến"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="edxml_messages")
     answer_code = models.CharField(_("mã trạng thái đã trả lời"), max_length=2, blank=True)
+    answer_meaning = models.CharField(_("ý nghĩa trạng thái đã trả lời"), max_length=30, blank=True)
     answer_reason = models.TextField(_("lý do"), blank=True)
+    content = models.TextField(_("nội dung (Content)"), blank=True)
+    steering_type = models.CharField(_("loại chỉ đạo (SteeringType)"), max_length=10, blank=True)
+    steering_meaning = models.CharField(_("ý nghĩa loại chỉ đạo"), max_length=30, blank=True)
+    response_for = models.JSONField(_("trả lời văn bản (ResponseFor)"), default=list, blank=True)
+    answers_outgoing = models.ForeignKey(
+        "outgoing.OutgoingDocument", verbose_name=_("trả lời văn bản đi"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="edxml_replies",
+        help_text=_("Văn bản đi của cơ quan mà văn bản nhận được trả lời (theo ResponseFor)."),
+    )
     sha256 = models.CharField(max_length=64)
     received_at = models.DateTimeField(_("thời điểm nhận"), auto_now_add=True)
 

@@ -5,7 +5,13 @@ Sending (our outgoing documents to other systems):
 - :func:`queue_delivery` — an external delivery (business kind 0 new, 1 recall, 2 update, 3 replace) becomes an
   :class:`~eoffice.interchange.models.OutboundMessage`, keyed by DocumentId + recipient + kind, sent by the task
   ``interchange.edxml_send`` (:func:`send_outbound`) with retries and exponential backoff.
-- :func:`receive_status` / :func:`apply_status` — the recipients' status messages (01 … 16) update the delivery.
+- :func:`receive_status` / :func:`apply_status` — the recipients' status messages (01 … 16) update the delivery;
+  a status meaning "recall" (13) from the system that sent us a document is applied as a recall of it.
+
+Statuses are named in the program by their fixed meaning (arrived, refused, accepted, assigned, done,
+recall_agreed…, see ``edxml.codes.STATUS_MEANINGS``); the code that travels is the one the administrator's table
+(:class:`~eoffice.interchange.models.CodeRow`) gives that meaning when the status is built. A table that lost a
+meaning makes the status fail in the outbound journal with the reason, never silently.
 
 Receiving (other systems' documents for our agencies):
 - :func:`receive_message` — verify (signature of a configured peer), check, and apply in one transaction: a new
@@ -45,6 +51,7 @@ from .edxml import (
     CodeTables,
     EdxmlRefused,
     EdxmlSigner,
+    MissingCode,
     Organization,
     ParsedMessage,
     ParseLimits,
@@ -79,10 +86,11 @@ class TransportError(Exception):
 
 # ------------------------------------------------------------------------------------------------ configuration
 def code_tables() -> CodeTables:
-    """The code tables the codec uses: the administrator's rows, tables without rows keep the packaged defaults."""
-    tables: dict[str, list[tuple[str, str]]] = {}
+    """The code tables the codec uses: the administrator's rows (with their fixed meanings), tables without rows
+    keep the packaged defaults."""
+    tables: dict[str, list[tuple[str, str, str]]] = {}
     for row in CodeRow.objects.order_by("table", "position", "code"):
-        tables.setdefault(row.table, []).append((row.code, row.name))
+        tables.setdefault(row.table, []).append((row.code, row.name, row.meaning))
     return CodeTables.from_mappings(tables)
 
 
@@ -164,24 +172,69 @@ def queue_delivery(delivery, *, business_kind: int = mapping.NEW, reason: str = 
 
 
 def queue_status(*, agency: Agency, peer: Peer | None, response_for: ResponseFor, recipient: Organization,
-                 code: str, description: str = "") -> OutboundMessage | None:
-    """Queue a status message (signed by ``agency``) to the peer that sent the document; once per code."""
+                 meaning: str, description: str = "") -> OutboundMessage | None:
+    """Queue a status message (signed by ``agency``) to the peer that sent the document; once per meaning.
+
+    The code is the one the code table gives ``meaning`` now. When it cannot be built (the table lost that
+    meaning, the agency has no key), the message is recorded as failed with the Vietnamese reason in the outbound
+    journal; once the administrator fixed it, "Gửi lại" builds and sends it.
+    """
     if peer is None:
         return None
-    key = f"status|{response_for.document_id}|{agency.code}|{recipient.organ_id}|{code}"
+    key = f"status|{response_for.document_id}|{agency.code}|{recipient.organ_id}|{meaning}"
     if OutboundMessage.objects.filter(key=key).exists():
         return None
-    payload = _status_bytes(agency, response_for=response_for, recipient=recipient, code=code,
-                            description=description)
+    data = {"agency": agency.code, "meaning": meaning, "description": description[:2000],
+            "recipient": {"organ_id": recipient.organ_id, "organ_name": recipient.organ_name},
+            "response_for": {"organ_id": response_for.organ_id, "code": response_for.code,
+                             "promulgation_date": response_for.promulgation_date.isoformat()
+                             if response_for.promulgation_date else None,
+                             "document_id": response_for.document_id}}
     outbound, created = OutboundMessage.objects.get_or_create(
         key=key,
         defaults={"kind": OutboundKind.STATUS, "peer": peer, "document_id": response_for.document_id,
-                  "recipient_code": recipient.organ_id, "status_code": code, "reason": description,
-                  "payload": payload},
+                  "recipient_code": recipient.organ_id, "reason": description, "status_data": data},
     )
-    if created:
-        _schedule(outbound)
+    if not created:
+        return outbound
+    try:
+        code, payload = _status_payload(agency, response_for=response_for, recipient=recipient, meaning=meaning,
+                                        description=description)
+    except (MissingCode, EdxmlRefused) as exc:
+        _status_not_built(outbound, exc)
+        return outbound
+    OutboundMessage.objects.filter(pk=outbound.pk).update(status_code=code, payload=payload)
+    outbound.status_code, outbound.payload = code, payload
+    _schedule(outbound)
     return outbound
+
+
+def _status_not_built(outbound: OutboundMessage, exc: MissingCode | EdxmlRefused) -> None:
+    reason = f"Không lập được thông điệp trạng thái: {exc.reason_vi}"[:1000]
+    _give_up(outbound, reason)
+    agency = Agency.objects.filter(code=outbound.status_data.get("agency", "")).values_list("pk", flat=True).first()
+    record("interchange.status_not_built", agency=agency,
+           data={"document_id": outbound.document_id, "to": outbound.recipient_code,
+                 "meaning": outbound.status_data.get("meaning", ""), "reason": reason})
+    log.error("edXML status %s for %s not built: %s", outbound.status_data.get("meaning"), outbound.document_id,
+              exc.reason_vi)
+
+
+def _status_from_data(outbound: OutboundMessage) -> bytes:
+    """Build again the status of a journal row (a resend after the administrator fixed the code table)."""
+    data = outbound.status_data or {}
+    agency = Agency.objects.filter(code=data.get("agency", "")).first()
+    if agency is None or not data.get("meaning"):
+        raise EdxmlRefused("status_data", "Thiếu thông tin để lập lại thông điệp trạng thái.")
+    rf = data.get("response_for") or {}
+    response_for = ResponseFor(organ_id=rf.get("organ_id", ""), code=rf.get("code", ""),
+                               promulgation_date=dt.date.fromisoformat(rf["promulgation_date"])
+                               if rf.get("promulgation_date") else None, document_id=rf.get("document_id", ""))
+    recipient = Organization(**(data.get("recipient") or {"organ_id": outbound.recipient_code}))
+    code, payload = _status_payload(agency, response_for=response_for, recipient=recipient, meaning=data["meaning"],
+                                    description=data.get("description", ""))
+    OutboundMessage.objects.filter(pk=outbound.pk).update(status_code=code)
+    return payload
 
 
 def _schedule(outbound: OutboundMessage) -> None:
@@ -190,11 +243,15 @@ def _schedule(outbound: OutboundMessage) -> None:
     transaction.on_commit(lambda: send.delay(outbound.pk))
 
 
-def _status_bytes(agency: Agency, *, response_for: ResponseFor, recipient: Organization | None, code: str,
-                  description: str = "") -> bytes:
+def _status_payload(agency: Agency, *, response_for: ResponseFor, recipient: Organization | None, meaning: str,
+                    description: str = "") -> tuple[str, bytes]:
+    """(code, signed bytes) of the status meaning ``meaning``; raises ``MissingCode`` when the administrator's
+    table has no code for it, ``EdxmlRefused`` when it cannot be signed."""
+    tables = code_tables()
+    code = mapping.status_code(meaning, tables)
     status = StatusMessage(response_for=response_for, sender=mapping.organization(agency), recipient=recipient,
                            status_code=code, description=description[:2000], timestamp=_now())
-    return build_status(status, signer=signer_for(agency), code_tables=code_tables())
+    return code, build_status(status, signer=signer_for(agency), code_tables=tables)
 
 
 def build_outbound_message(outbound: OutboundMessage) -> bytes:
@@ -232,7 +289,15 @@ def send_outbound(outbound_id: int) -> OutboundMessage | None:
             _give_up(outbound, f"Chưa cấu hình hệ thống liên thông phục vụ cơ quan {outbound.recipient_code}.")
             return outbound
         outbound.save(update_fields=["peer"])
-    if outbound.payload is None:
+    if outbound.payload is None and outbound.kind == OutboundKind.STATUS:
+        try:
+            payload = _status_from_data(outbound)
+        except (MissingCode, EdxmlRefused) as exc:
+            _status_not_built(outbound, exc)
+            return outbound
+        OutboundMessage.objects.filter(pk=outbound.pk, payload__isnull=True).update(payload=payload)
+        outbound.refresh_from_db()
+    elif outbound.payload is None:
         try:
             payload = build_outbound_message(outbound)
         except EdxmlRefused as refused:
@@ -344,13 +409,13 @@ def receive_status(data: bytes, *, expected_peer: Peer | None = None) -> Answer:
         root = safe_parse(data, ParseLimits(max_message_bytes=1024 * 1024))
         found = root.xpath("//*[local-name()='MessageStatus']/*[local-name()='From']/*[local-name()='OrganId']/text()")
         sender = str(found[0]).strip() if found else ""
-        parsed, _peer = _verified(data, sender, peers, parse_status, code_tables())
+        parsed, peer = _verified(data, sender, peers, parse_status, code_tables())
         if parsed.status.sender.organ_id != sender:
             raise _unknown_peer()
     except EdxmlRefused as refused:
         record("interchange.status_refused", data={"code": refused.code, "reason": refused.reason_vi})
         return json_answer(400, refused.code, refused.reason_vi)
-    apply_status(parsed.status)
+    apply_status(parsed.status, peer=peer)
     return json_answer(200, "ok", "Đã nhận trạng thái.")
 
 
@@ -362,17 +427,29 @@ def json_answer(http_status: int, code: str, message: str) -> Answer:
     return Answer(http_status=http_status, body=body, content_type="application/json", reason=message)
 
 
-def apply_status(status: StatusMessage) -> InboundStatus | None:
-    """Record a recipient's status for the delivery it answers (each status once)."""
+def apply_status(status: StatusMessage, *, peer: Peer | None = None) -> InboundStatus | None:
+    """Record a status (each once) and apply what its meaning says.
+
+    - From a recipient about a document we sent: the delivery's status (arrived, refused, accepted, assigned, done,
+      recall agreed) or, for "recall declined" (16), the delivery goes back to where it was.
+    - "Recall" (13) is what the *sending* side says: from the system that sent us a document, about that document,
+      it is a recall request, applied as a recall message (business kind 1) is and answered 15 or 16. A 13 from a
+      recipient about a document of ours means nothing the standard defines: it is only recorded.
+    - A code with no meaning (an additional code of the administrator's table) is only recorded.
+    """
     document_id = status.response_for.document_id
     sender = status.sender.organ_id
     key = f"{document_id}|{sender}|{status.status_code}"
+    meaning = mapping.status_meaning(status.status_code, code_tables())
     with transaction.atomic():
         inbound, created = InboundStatus.objects.get_or_create(
             key=key, defaults={"document_id": document_id, "sender_code": sender,
                                "status_code": status.status_code, "description": status.description,
                                "at": status.timestamp})
         if not created:
+            return inbound
+        if meaning == mapping.RECALL_REQUEST:
+            _recall_requested(status, peer or peer_serving(sender))
             return inbound
         outbound = (OutboundMessage.objects.filter(kind=OutboundKind.MESSAGE, document_id=document_id,
                                                    recipient_code=sender, delivery__isnull=False)
@@ -381,12 +458,28 @@ def apply_status(status: StatusMessage) -> InboundStatus | None:
             return inbound
         inbound.delivery_id = outbound.delivery_id
         inbound.save(update_fields=["delivery"])
-        name = mapping.STATUS_TO_DELIVERY.get(status.status_code)
+        name = mapping.STATUS_TO_DELIVERY.get(meaning)
         if name is not None:
             _delivery_status(outbound.delivery_id, name, status.description, status.timestamp)
-        elif status.status_code == mapping.DECLINED:
+        elif meaning == mapping.DECLINED:
             _recall_declined(outbound.delivery_id, status.description, status.timestamp)
     return inbound
+
+
+def _recall_requested(status: StatusMessage, peer: Peer | None) -> None:
+    """A status "recall" (13) from the sender of a document we received: recall it at each of our agencies it
+    reached (as business kind 1 does), answering 15 or 16. Unknown documents are only recorded (no guessing)."""
+    if peer is None:
+        return
+    document_id = status.response_for.document_id
+    originals = InboundMessage.objects.filter(document_id=document_id, business_kind=mapping.NEW,
+                                              sender_code=status.sender.organ_id)
+    sha = hashlib.sha256(f"status|{document_id}|{status.sender.organ_id}|{status.status_code}".encode()).hexdigest()
+    reason = status.description or "Cơ quan gửi thu hồi văn bản."
+    for original in originals:
+        agency = Agency.objects.filter(code=original.recipient_code).first()
+        if agency is not None:
+            _recall_one(status.sender, peer, agency, document_id, sha, reason=reason)
 
 
 def _recall_declined(delivery_id: int, description: str, at: dt.datetime) -> None:
@@ -477,48 +570,66 @@ def _apply_message(parsed: ParsedMessage, peer: Peer, data: bytes, tables: CodeT
     for agency in recipients:
         if kind == mapping.RECALL:
             target = parsed.trace.bussiness.document_id or parsed.header.document_id
-            code, reason = _recall_one(parsed, peer, agency, target, sha)
-            answers.append((agency, target, code, reason))
+            meaning, reason = _recall_one(parsed.header.sender, peer, agency, target, sha,
+                                          reason=parsed.trace.bussiness.bussiness_doc_reason,
+                                          code_text=mapping.code_text(parsed.header))
+            answers.append((agency, target, meaning, reason))
         elif kind == mapping.UPDATE:
             target = parsed.trace.bussiness.document_id or parsed.header.document_id
-            code, reason = _update_one(parsed, peer, agency, target, sha, tables)
-            answers.append((agency, target, code, reason))
+            meaning, reason = _update_one(parsed, peer, agency, target, sha, tables)
+            answers.append((agency, target, meaning, reason))
         else:
             if kind == mapping.REPLACE:
                 olds = [info.document_id for info in parsed.trace.bussiness.replacement_info] or (
                     [parsed.trace.bussiness.document_id] if parsed.trace.bussiness.document_id else [])
                 for old in olds:
                     if old and old != parsed.header.document_id:
-                        _recall_one(parsed, peer, agency, old, sha, reason=parsed.trace.bussiness.bussiness_doc_reason
-                                    or f"Được thay thế bởi văn bản {mapping.code_text(parsed.header)}")
-            code, reason = _receive_new(parsed, peer, agency, sha, tables)
-            answers.append((agency, parsed.header.document_id, code, reason))
-    agency, document_id, code, reason = answers[0]
-    body = _status_bytes(agency, response_for=_response_for(parsed, document_id),
-                         recipient=parsed.header.sender, code=code, description=reason)
+                        _recall_one(parsed.header.sender, peer, agency, old, sha,
+                                    reason=parsed.trace.bussiness.bussiness_doc_reason
+                                    or f"Được thay thế bởi văn bản {mapping.code_text(parsed.header)}",
+                                    code_text=mapping.code_text(parsed.header))
+            meaning, reason = _receive_new(parsed, peer, agency, sha, tables)
+            answers.append((agency, parsed.header.document_id, meaning, reason))
+    agency, document_id, meaning, reason = answers[0]
+    try:
+        code, body = _status_payload(agency, response_for=_response_for(parsed, document_id),
+                                     recipient=parsed.header.sender, meaning=meaning, description=reason)
+    except MissingCode as exc:  # applied; only our answer cannot be coded: say so, and leave it in the audit trail
+        record("interchange.status_not_built", agency=agency.pk,
+               data={"document_id": document_id, "meaning": meaning, "reason": exc.reason_vi})
+        return json_answer(200, "applied", f"Đã nhận gói tin nhưng không lập được thông điệp trạng thái: "
+                                           f"{exc.reason_vi}")
     return Answer(http_status=200, body=body, status_code=code, reason=reason)
 
 
-def _receipt_code(receipt) -> tuple[str, str]:
-    """The status code that describes where a receipt is now (for a resend)."""
+def _receipt_meaning(receipt) -> tuple[str, str]:
+    """The status (meaning, reason) that describes where a receipt is now (for a resend)."""
     from eoffice.incoming.models import DocumentStatus, IncomingDocument, ReceiptStatus
 
     if receipt is None:
-        return "01", ""
+        return mapping.ARRIVED, ""
     if receipt.status == ReceiptStatus.RETURNED:
-        return "02", receipt.reason
+        return mapping.REFUSED, receipt.reason
     if receipt.status == ReceiptStatus.RECALLED:
         return mapping.AGREED, receipt.reason
     if receipt.status == ReceiptStatus.WAITING:
-        return "01", ""
+        return mapping.ARRIVED, ""
     document = IncomingDocument.objects.filter(receipt=receipt).first()
     if document is None:
-        return "03", ""
+        return mapping.ACCEPTED, ""
     if document.status == DocumentStatus.DONE:
-        return "06", ""
+        return mapping.DONE, ""
     if document.status == DocumentStatus.IN_PROGRESS:
-        return "05", ""
-    return "03", ""
+        return mapping.ASSIGNED, ""
+    return mapping.ACCEPTED, ""
+
+
+def _code_of(meaning: str) -> str:
+    """The code of a status meaning for the journal ("" when the table lost it: the answer says why)."""
+    try:
+        return mapping.status_code(meaning, code_tables())
+    except MissingCode:
+        return ""
 
 
 def _receive_new(parsed: ParsedMessage, peer: Peer, agency: Agency, sha: str, tables: CodeTables) -> tuple[str, str]:
@@ -528,66 +639,93 @@ def _receive_new(parsed: ParsedMessage, peer: Peer, agency: Agency, sha: str, ta
     key = _key(header.document_id, agency.code, mapping.NEW)
     existing = InboundMessage.objects.filter(key=key).select_related("receipt").first()
     if existing is not None:
-        return _receipt_code(existing.receipt)
+        return _receipt_meaning(existing.receipt)
     files = [(attachment.name or f"{attachment.content_id}.pdf", attachment.data) for attachment in parsed.attachments]
+    metadata = mapping.receipt_metadata(parsed, tables)
+    if parsed.trace.bussiness.bussiness_doc_type == mapping.REPLACE:
+        # Link the replacement to the (first) dispatch it replaces, as the recipient's pages show.
+        olds = [info.document_id for info in parsed.trace.bussiness.replacement_info] or (
+            [parsed.trace.bussiness.document_id] if parsed.trace.bussiness.document_id else [])
+        olds = [old for old in olds if old and old != header.document_id]
+        if olds:
+            metadata.replaces_ref = (SOURCE, _ref(olds[0], agency.code))
     try:
-        receipt = incoming.receive(agency, files=files, metadata=mapping.receipt_metadata(parsed, tables),
+        receipt = incoming.receive(agency, files=files, metadata=metadata,
                                    channel=Channel.INTERCONNECTION, source=SOURCE,
                                    source_ref=_ref(header.document_id, agency.code))
     except DomainError as exc:  # IncomingError: no files, a required field missing...
         raise EdxmlRefused(f"receipt_{getattr(exc.detail, 'code', 'invalid')}", str(exc.detail)) from exc
+    steering = "" if header.steering_type is None else str(header.steering_type)
+    answers = mapping.answered_outgoing(header.response_for, agency)
     InboundMessage.objects.create(
         key=key, peer=peer, document_id=header.document_id, sender_code=header.sender.organ_id,
         sender_name=header.sender.organ_name, recipient_code=agency.code, business_kind=mapping.NEW,
         code_text=mapping.code_text(header), promulgation_date=header.promulgation_info.promulgation_date,
-        receipt=receipt, answer_code="01", sha256=sha,
+        receipt=receipt, answer_code=_code_of(mapping.ARRIVED), answer_meaning=mapping.ARRIVED, sha256=sha,
+        content=header.content, steering_type=steering,
+        steering_meaning=tables.steering_types.meaning_of(steering) if steering else "",
+        response_for=[{"organ_id": r.organ_id, "code": r.code, "document_id": r.document_id,
+                       "promulgation_date": r.promulgation_date.isoformat() if r.promulgation_date else None}
+                      for r in header.response_for],
+        answers_outgoing=answers,
     )
     record("interchange.received", obj=receipt, agency=agency.pk,
-           data={"document_id": header.document_id, "from": header.sender.organ_id, "peer": peer.name})
-    return "01", ""
+           data={"document_id": header.document_id, "from": header.sender.organ_id, "peer": peer.name,
+                 "answers_outgoing": answers.pk if answers else None})
+    if answers is not None:
+        record("interchange.reply_received", obj=answers, agency=agency.pk,
+               data={"document_id": header.document_id, "from": header.sender.organ_id,
+                     "notation": mapping.code_text(header), "receipt": receipt.pk})
+    return mapping.ARRIVED, ""
 
 
-def _answered(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, kind: int, sha: str, code: str,
-              reason: str, original: InboundMessage | None) -> tuple[str, str]:
-    """Record a recall/update answer and queue it to the sender (15 or 16)."""
+def _previous_answer(previous: InboundMessage) -> tuple[str, str]:
+    meaning = previous.answer_meaning or mapping.status_meaning(previous.answer_code, code_tables())
+    return meaning, previous.answer_reason
+
+
+def _answered(sender: Organization, peer: Peer, agency: Agency, target: str, kind: int, sha: str, meaning: str,
+              reason: str, original: InboundMessage | None, code_text: str = "") -> tuple[str, str]:
+    """Record a recall/update answer (agreed or declined: 15 or 16 by the code table) and queue it to the sender."""
     InboundMessage.objects.create(
-        key=_key(target, agency.code, kind), peer=peer, document_id=target, sender_code=parsed.header.sender.organ_id,
-        sender_name=parsed.header.sender.organ_name, recipient_code=agency.code, business_kind=kind,
-        code_text=original.code_text if original else mapping.code_text(parsed.header),
+        key=_key(target, agency.code, kind), peer=peer, document_id=target, sender_code=sender.organ_id,
+        sender_name=sender.organ_name, recipient_code=agency.code, business_kind=kind,
+        code_text=original.code_text if original else code_text,
         promulgation_date=original.promulgation_date if original else None,
-        receipt=original.receipt if original else None, answer_code=code, answer_reason=reason, sha256=sha,
+        receipt=original.receipt if original else None, answer_code=_code_of(meaning), answer_meaning=meaning,
+        answer_reason=reason, sha256=sha,
     )
-    response_for = ResponseFor(organ_id=parsed.header.sender.organ_id,
-                               code=original.code_text if original else mapping.code_text(parsed.header),
+    response_for = ResponseFor(organ_id=sender.organ_id, code=original.code_text if original else code_text,
                                promulgation_date=original.promulgation_date if original else None,
                                document_id=target)
-    queue_status(agency=agency, peer=peer, response_for=response_for, recipient=parsed.header.sender, code=code,
+    queue_status(agency=agency, peer=peer, response_for=response_for, recipient=sender, meaning=meaning,
                  description=reason)
     record("interchange.recall_answered" if kind == mapping.RECALL else "interchange.update_answered",
-           agency=agency.pk, data={"document_id": target, "answer": code, "reason": reason})
-    return code, reason
+           agency=agency.pk, data={"document_id": target, "answer": meaning, "reason": reason})
+    return meaning, reason
 
 
-def _recall_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, sha: str, *,
-                reason: str = "") -> tuple[str, str]:
+def _recall_one(sender: Organization, peer: Peer, agency: Agency, target: str, sha: str, *,
+                reason: str = "", code_text: str = "") -> tuple[str, str]:
+    """Recall ``target`` at ``agency`` (business kind 1, a replacement, or a status "recall"); once."""
     from eoffice.incoming import services as incoming
     from eoffice.incoming.models import DocumentStatus, IncomingDocument
 
     previous = InboundMessage.objects.filter(key=_key(target, agency.code, mapping.RECALL)).first()
     if previous is not None:
-        return previous.answer_code, previous.answer_reason
-    reason = reason or parsed.trace.bussiness.bussiness_doc_reason or "Cơ quan gửi thu hồi văn bản."
+        return _previous_answer(previous)
+    reason = reason or "Cơ quan gửi thu hồi văn bản."
     original = (InboundMessage.objects.filter(key=_key(target, agency.code, mapping.NEW))
                 .select_related("receipt").first())
     if original is None or original.receipt is None:
-        return _answered(parsed, peer, agency, target, mapping.RECALL, sha, mapping.DECLINED,
-                         "Không tìm thấy văn bản cần thu hồi tại cơ quan nhận.", original)
+        return _answered(sender, peer, agency, target, mapping.RECALL, sha, mapping.DECLINED,
+                         "Không tìm thấy văn bản cần thu hồi tại cơ quan nhận.", original, code_text)
     document = IncomingDocument.objects.filter(receipt=original.receipt).first()
     if document is not None and document.status == DocumentStatus.DONE:
-        return _answered(parsed, peer, agency, target, mapping.RECALL, sha, mapping.DECLINED,
-                         "Văn bản đã được xử lý xong, không thu hồi được.", original)
+        return _answered(sender, peer, agency, target, mapping.RECALL, sha, mapping.DECLINED,
+                         "Văn bản đã được xử lý xong, không thu hồi được.", original, code_text)
     incoming.recall_receipt(SOURCE, _ref(target, agency.code), reason=reason)
-    return _answered(parsed, peer, agency, target, mapping.RECALL, sha, mapping.AGREED, reason, original)
+    return _answered(sender, peer, agency, target, mapping.RECALL, sha, mapping.AGREED, reason, original, code_text)
 
 
 def _update_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, sha: str,
@@ -598,23 +736,25 @@ def _update_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, 
     key = _key(target, agency.code, mapping.UPDATE)
     previous = InboundMessage.objects.filter(key=key).first()
     if previous is not None:
-        return previous.answer_code, previous.answer_reason
+        return _previous_answer(previous)
     original = (InboundMessage.objects.filter(key=_key(target, agency.code, mapping.NEW))
                 .select_related("receipt").first())
     receipt = Receipt.objects.select_for_update().filter(pk=original.receipt_id).first() if original else None
     if receipt is None:
-        return _answered(parsed, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
-                         "Không tìm thấy văn bản cần cập nhật tại cơ quan nhận.", original)
+        return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
+                         "Không tìm thấy văn bản cần cập nhật tại cơ quan nhận.", original,
+                         mapping.code_text(parsed.header))
     if receipt.status != ReceiptStatus.WAITING:
-        return _answered(parsed, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
+        return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
                          "Văn bản đã được tiếp nhận, vào sổ; không cập nhật được, đề nghị gửi văn bản thay thế.",
-                         original)
+                         original, mapping.code_text(parsed.header))
     fields = mapping.receipt_metadata(parsed, tables).model_fields()
     for name, value in fields.items():
         setattr(receipt, name, value)
     receipt.save(update_fields=list(fields))
     reason = parsed.trace.bussiness.bussiness_doc_reason or "Cập nhật thông tin văn bản."
-    return _answered(parsed, peer, agency, target, mapping.UPDATE, sha, mapping.AGREED, reason, original)
+    return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.AGREED, reason,
+                     original, mapping.code_text(parsed.header))
 
 
 def _unverified_fields(data: bytes, *, strict: bool = False) -> dict[str, str]:
@@ -664,30 +804,28 @@ def refuse(data: bytes, refused: EdxmlRefused, peers: list[Peer] | tuple = ()) -
     sender = Organization(organ_id=fields.get("from", "") or "?", organ_name=fields.get("from_name", ""))
     if agency is None:
         return json_answer(http_status, refused.code, refused.reason_vi)
-    try:
-        body = _status_bytes(agency, response_for=response_for, recipient=sender, code="02",
-                             description=refused.reason_vi)
-    except EdxmlRefused:
-        return json_answer(http_status, refused.code, refused.reason_vi)
     peer = next((p for p in peers if fields.get("from") and p.serves(fields["from"])), None)
     if peer is not None and fields.get("document_id"):
         transaction.on_commit(lambda: _queue_refusal(agency, peer, response_for, sender, refused.reason_vi))
-    return Answer(http_status=http_status, body=body, status_code="02", reason=refused.reason_vi)
+    try:
+        code, body = _status_payload(agency, response_for=response_for, recipient=sender, meaning=mapping.REFUSED,
+                                     description=refused.reason_vi)
+    except (MissingCode, EdxmlRefused):
+        return json_answer(http_status, refused.code, refused.reason_vi)
+    return Answer(http_status=http_status, body=body, status_code=code, reason=refused.reason_vi)
 
 
 def _queue_refusal(agency: Agency, peer: Peer, response_for: ResponseFor, sender: Organization, reason: str) -> None:
-    try:
-        queue_status(agency=agency, peer=peer, response_for=response_for, recipient=sender, code="02",
-                     description=reason)
-    except EdxmlRefused:
-        log.warning("could not queue the refusal of %s to %s", response_for.document_id, peer)
+    queue_status(agency=agency, peer=peer, response_for=response_for, recipient=sender, meaning=mapping.REFUSED,
+                 description=reason)
 
 
 # ---------------------------------------------------------------------------------- the incoming flow's stages
 def on_incoming_status(source_ref: str, status: str, reason: str = "") -> OutboundMessage | None:
-    """A stage of a receipt made from an edXML message: tell the sender (01, 02, 03, 05, 06)."""
-    code = mapping.SIGNAL_TO_STATUS.get(status)
-    if code is None or code == mapping.AGREED:  # recall answers are sent where the recall is applied
+    """A stage of a receipt made from an edXML message: tell the sender (arrived, refused, accepted, assigned,
+    done: 01, 02, 03, 05, 06 in the packaged table)."""
+    meaning = mapping.SIGNAL_TO_STATUS.get(status)
+    if meaning is None or meaning == mapping.AGREED:  # recall answers are sent where the recall is applied
         return None
     document_id, _sep, agency_code = source_ref.rpartition("|")
     inbound = (InboundMessage.objects.filter(key=_key(document_id, agency_code, mapping.NEW))
@@ -700,7 +838,7 @@ def on_incoming_status(source_ref: str, status: str, reason: str = "") -> Outbou
     recipient = Organization(organ_id=inbound.sender_code, organ_name=inbound.sender_name)
     with transaction.atomic():
         return queue_status(agency=agency, peer=inbound.peer, response_for=response_for, recipient=recipient,
-                            code=code, description=reason)
+                            meaning=meaning, description=reason)
 
 
 # --------------------------------------------------------------------------------------------- file exchange

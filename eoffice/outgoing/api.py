@@ -11,7 +11,7 @@ import binascii
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -84,14 +84,32 @@ class OutgoingDocumentSerializer(serializers.ModelSerializer):
         return replaced.pk if replaced is not None else None
 
 
+class BatchStateSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="queued, releasing, issued, released hoặc failed")
+    label = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    pending = serializers.BooleanField()
+
+
 class OutgoingDetailSerializer(OutgoingDocumentSerializer):
     versions = VersionSerializer(many=True, read_only=True)
     opinions = OpinionSerializer(many=True, read_only=True)
     deliveries = DeliverySerializer(many=True, read_only=True)
+    batch = serializers.SerializerMethodField(help_text="Trạng thái trong lô cấp số, đóng dấu của văn thư "
+                                              "(null nếu văn bản chưa từng được đưa vào lô).")
 
     class Meta(OutgoingDocumentSerializer.Meta):
-        fields = [*OutgoingDocumentSerializer.Meta.fields, "versions", "opinions", "deliveries"]
+        fields = [*OutgoingDocumentSerializer.Meta.fields, "versions", "opinions", "deliveries", "batch"]
         read_only_fields = fields
+
+    @extend_schema_field(BatchStateSerializer(allow_null=True))
+    def get_batch(self, obj) -> dict | None:
+        from .batch import batch_states
+
+        state = batch_states([obj]).get(obj.pk)
+        if state is None:
+            return None
+        return {"code": state.code, "label": str(state.label), "reason": state.reason, "pending": state.pending}
 
 
 class ExternalRecipientSerializer(serializers.Serializer):
@@ -115,6 +133,13 @@ class DraftCreateSerializer(serializers.Serializer):
     consult_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
     file = serializers.FileField(required=False)
+
+
+class RecipientsSerializer(serializers.Serializer):
+    recipient_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    recipient_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    recipient_agencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    external_recipients = ExternalRecipientSerializer(many=True, required=False, default=list)
 
 
 class FileSerializer(serializers.Serializer):
@@ -148,6 +173,19 @@ class PrepareSerializer(serializers.Serializer):
 class CompleteSerializer(serializers.Serializer):
     session = serializers.IntegerField()
     signature = serializers.CharField(help_text="Giá trị chữ ký do thiết bị ký số trả về (base64).")
+
+
+class IssueBatchSerializer(serializers.Serializer):
+    documents = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                      help_text="Mã các văn bản đã ký, chờ văn thư cấp số (tối đa 200).")
+    release = serializers.BooleanField(default=True, help_text="Phát hành ngay sau khi cấp số, đóng dấu.")
+
+
+class IssueBatchQueuedSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    documents = serializers.ListField(child=serializers.IntegerField())
+    tasks = serializers.ListField(child=serializers.CharField())
+    release = serializers.BooleanField()
 
 
 PREPARED = inline_serializer("PreparedSignature", {
@@ -293,6 +331,21 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return self._respond(services.return_to_drafter(self.get_object(), request.user,
                                                         comment=data.validated_data["comment"], request=request))
 
+    @extend_schema(request=RecipientsSerializer, responses=OutgoingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def recipients(self, request, pk=None):
+        """The drafter names the recipients again (a draft with them: new or returned)."""
+        data = RecipientsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        person = request.user
+        return self._respond(services.set_recipients(
+            self.get_object(), person, recipient_units=_pick(Unit, v["recipient_units"], person),
+            recipient_people=_people(v["recipient_people"]),
+            recipient_agencies=_pick(Agency, v["recipient_agencies"], person),
+            external_recipients=[services.ExternalRecipient(**e) for e in v["external_recipients"]],
+            request=request))
+
     @extend_schema(request=None, responses=OutgoingDetailSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
@@ -304,6 +357,23 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def release(self, request, pk=None):
         """The clerk releases the document to every recipient."""
         return self._respond(services.release(self.get_object(), request.user, request=request))
+
+    @extend_schema(request=IssueBatchSerializer, responses={202: IssueBatchQueuedSerializer})
+    @action(detail=False, methods=["post"], url_path="issue-batch")
+    def issue_batch(self, request):
+        """The clerk's batch: number, seal (and release) each document in the background, one Celery task each.
+
+        Checked before anything is queued: the person is a clerk; every id is a document of their agency they may
+        see (404 otherwise, without telling which exist); each waits for the clerk (409). Answers 202 with the
+        queued ids; each document's own page and status show the result, a failure its reason.
+        """
+        from . import batch
+
+        data = IssueBatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        queued = batch.issue_batch(data.validated_data["documents"], request.user,
+                                   release=data.validated_data["release"], request=request)
+        return Response(IssueBatchQueuedSerializer(queued).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=ReasonSerializer, responses=OutgoingDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -287,6 +287,34 @@ def _check_recipients(
         raise _error("Văn bản cần có ít nhất một nơi nhận.", "no_recipient")
 
 
+SECRET_NAMED_ONLY = "Văn bản mật chỉ gửi cho cá nhân có tên, không gửi cả đơn vị hay cơ quan."
+
+
+def check_secret_recipients(document: OutgoingDocument) -> None:
+    """A secret document reaches only the people named on it: re-checked on the stored document, not only when the
+    draft is created, at every step that moves it towards its recipients (:func:`submit`, :func:`issue` before a
+    number is taken, :func:`release` before anything is sent, and :func:`deliver` for each delivery), so that a
+    recipient added by another path (an old reply draft, an edit in the database) never receives it.
+
+    The rule, as in :func:`_check_recipients`: no recipient unit, nothing through the interconnection, and a
+    delivery to an agency of this deployment only as the channel to the people of that agency named on the document
+    (their receipt carries the names); at least one named person. Raises the same coded errors.
+    """
+    if not document.is_secret:
+        return
+    if document.recipient_units.exists():
+        raise _error(SECRET_NAMED_ONLY, "secret_named_only")
+    deliveries = list(document.deliveries.all())
+    if any(d.kind != DeliveryKind.AGENCY for d in deliveries):
+        raise _error("Văn bản mật không được gửi qua trục liên thông.", "secret_external")
+    named_agencies = set(document.recipient_people.values_list("agency_id", flat=True))
+    if any(d.agency_id is None or d.agency_id == document.agency_id or d.agency_id not in named_agencies
+           for d in deliveries):
+        raise _error(SECRET_NAMED_ONLY, "secret_named_only")
+    if not named_agencies:
+        raise _error("Văn bản mật cần có ít nhất một cá nhân nhận có tên.", "no_recipient")
+
+
 def create_draft(
     person: Person,
     *,
@@ -357,14 +385,20 @@ def create_draft(
     return document
 
 
+def _lock_with_drafter(document: OutgoingDocument, person: Person, what: str) -> OutgoingDocument:
+    """Lock a draft that is with its drafter (new or returned) and check that ``person`` is that drafter."""
+    document = _lock(document)
+    if document.status not in (Status.DRAFT, Status.RETURNED):
+        raise _error("Chỉ sửa dự thảo khi dự thảo đang ở người soạn thảo.", "wrong_state", 409)
+    if person.pk != document.drafter_id:
+        raise _error(f"Chỉ người soạn thảo được {what}.", "permission_denied", 403)
+    return document
+
+
 def add_version(document: OutgoingDocument, person: Person, name: str, data: bytes, *, request=None) -> DraftVersion:
     """A new draft file (the drafter, while the draft is with them: new or returned)."""
     with transaction.atomic():
-        document = _lock(document)
-        if document.status not in (Status.DRAFT, Status.RETURNED):
-            raise _error("Chỉ sửa dự thảo khi dự thảo đang ở người soạn thảo.", "wrong_state", 409)
-        if person.pk != document.drafter_id:
-            raise _error("Chỉ người soạn thảo được tải lên phiên bản mới.", "permission_denied", 403)
+        document = _lock_with_drafter(document, person, "tải lên phiên bản mới")
         version = _store_upload(document, person, name, data)
         record("outgoing.version_added", actor=person, obj=document, request=request, data={"seq": version.seq})
     return version
@@ -407,6 +441,7 @@ def submit(document: OutgoingDocument, person: Person, *, request=None) -> Outgo
             raise _error("Dự thảo đã được trình.", "wrong_state", 409)
         if not unit_heads(document.drafting_unit) and not person.has_role(RoleCode.UNIT_HEAD):
             raise _error("Đơn vị soạn thảo chưa có lãnh đạo đơn vị để kiểm tra dự thảo.", "no_reviewer", 409)
+        check_secret_recipients(document)
         _prepare_for_signing(document, person)
         _add_readers(document, *unit_heads(document.drafting_unit))
         first = document.status == Status.DRAFT
@@ -605,6 +640,7 @@ def prepare_two_step(document: OutgoingDocument, person: Person, chain: Sequence
     from signing import twostep
     from signing.appearance import LayoutError
     from signing.images import signature_image
+    from signing.ltv import get_timestamper
 
     with transaction.atomic():
         document, _behalf = _start_signing(document, person)
@@ -612,8 +648,10 @@ def prepare_two_step(document: OutgoingDocument, person: Person, chain: Sequence
         name, position = _signer_name_position(document, person)
         chain = _complete_chain(chain)
         try:
+            # B-T when a TSA is configured (or the development one runs): the timestamp is fetched on completion.
             prepared = twostep.prepare(pdf, chain=list(chain), name=name, position=position,
-                                       signature_image=signature_image(name), block=_signature_block(document, pdf))
+                                       signature_image=signature_image(name), block=_signature_block(document, pdf),
+                                       timestamper=get_timestamper())
         except (LayoutError, twostep.TwoStepError, ValueError) as exc:
             raise _error(f"Không chuẩn bị được chữ ký: {exc}", "prepare_failed") from exc
         session = TwoStepSession.objects.create(document=document, person=person, state=prepared.state,
@@ -627,12 +665,9 @@ def _complete_chain(chain: Sequence[bytes]) -> list:
     """The signer's certificate as the agent lists it, followed by its issuers (the deployment's CA chain)."""
     chain = list(chain)
     if len(chain) == 1:
-        from signing.keyring import dev_pki
+        from signing.keyring import ca_chain
 
-        try:
-            chain.extend(dev_pki().chain)
-        except (FileNotFoundError, KeyError, OSError):
-            pass
+        chain.extend(ca_chain())  # SIGNING_CA_CHAIN in production, the development intermediate otherwise
     return chain
 
 
@@ -701,6 +736,7 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
         if document.status != Status.SIGNED:
             raise _error("Văn bản chưa được lãnh đạo ký, hoặc đã được cấp số.", "wrong_state", 409)
         flow.open_task(document, "issue")
+        check_secret_recipients(document)  # before the number is taken: a refusal consumes no number, seals nothing
         when = at or timezone.now()
         year = timezone.localtime(when).year
         code, series_name = outgoing_series_for(document.agency, document.document_type, document.confidentiality)
@@ -745,6 +781,7 @@ def release(document: OutgoingDocument, person: Person, *, case_file: Any = None
         if document.status != Status.ISSUED:
             raise _error("Văn bản chưa được cấp số, đóng dấu, hoặc đã phát hành.", "wrong_state", 409)
         flow.open_task(document, "release")
+        check_secret_recipients(document)  # nothing is sent, the document stays issued
         now = timezone.now()
         document.status = Status.RELEASED
         document.released_at = now
@@ -801,8 +838,13 @@ def _receipt_metadata(document: OutgoingDocument, delivery: Delivery):
     recipients = [d.recipient_name for d in deliveries]
     summary = document.summary
     named = list(document.recipient_people.filter(agency_id=delivery.agency_id)) if document.is_secret else []
+    replaces_ref = None
     if document.replaces_id:
         summary = f"{summary} (thay thế văn bản số {document.replaces.notation})"
+        # The recipient links the new dispatch to the one it replaces (their receipt of our earlier delivery).
+        earlier = document.replaces.deliveries.filter(kind=DeliveryKind.AGENCY, agency_id=delivery.agency_id).first()
+        if earlier is not None:
+            replaces_ref = (SOURCE, earlier.source_ref)
     return ReceiptMetadata(
         issuer_name=document.agency.name,
         issuer_agency=document.agency,
@@ -820,6 +862,7 @@ def _receipt_metadata(document: OutgoingDocument, delivery: Delivery):
         deadline=document.deadline,
         page_count=document.current_file.page_count,
         named_recipients=named,
+        replaces_ref=replaces_ref,
     )
 
 
@@ -835,11 +878,30 @@ def deliver(delivery_id: int) -> Delivery:
     document = delivery.document
     if delivery.kind != DeliveryKind.AGENCY or document.status not in (Status.RELEASED,):
         return delivery
+    if document.is_secret and not document.recipient_people.filter(agency_id=delivery.agency_id).exists():
+        # Last line of defence (release checks first): a secret document never lands in the receipt queue of an
+        # agency where nobody is named on it. The sender sees the delivery refused, with the reason.
+        _refuse_delivery(delivery, SECRET_NAMED_ONLY)
+        return delivery
     pdf = document.current_file.read()
     name = f"{document.notation.replace('/', '-')}.pdf"
     incoming.receive(delivery.agency, files=[(name, pdf)], metadata=_receipt_metadata(document, delivery),
                      channel=Channel.INTERNAL, source=SOURCE, source_ref=delivery.source_ref)
     return delivery
+
+
+def _refuse_delivery(delivery: Delivery, reason: str) -> None:
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.status == DeliveryStatus.REFUSED:
+            return
+        now = timezone.now()
+        delivery.status = DeliveryStatus.REFUSED
+        delivery.reason = reason
+        delivery.save(update_fields=["status", "reason", "updated_at"])
+        DeliveryEvent.objects.create(delivery=delivery, status=DeliveryStatus.REFUSED, reason=reason, at=now)
+        record("outgoing.delivery_blocked", obj=delivery.document, agency=delivery.document.agency,
+               data={"delivery": delivery.pk, "recipient": delivery.recipient_name, "reason": reason})
 
 
 STATUS_MAP = {
@@ -1014,11 +1076,34 @@ def waiting_for(person: Person, documents: QuerySet[OutgoingDocument] | None = N
 
 
 # ------------------------------------------------------------------------------------ hook for incoming
+def _sender_in_deployment(incoming_document: Any) -> Person | None:
+    """The person who signed ``incoming_document`` when it came from an agency of this deployment (its receipt
+    points at one of our deliveries), if that person is still active; else None. Never guessed from a name."""
+    receipt = getattr(incoming_document, "receipt", None)
+    if receipt is None or getattr(receipt, "source", None) != SOURCE or not str(receipt.source_ref).isdigit():
+        return None
+    delivery = Delivery.objects.select_related("document__signed_by", "document__signer").filter(
+        pk=int(receipt.source_ref)).first()
+    if delivery is None:
+        return None
+    sender = delivery.document.signed_by or delivery.document.signer
+    if not sender.is_active or sender.agency_id != delivery.document.agency_id:
+        return None
+    return sender
+
+
 def start_reply_draft(incoming_document: Any, person: Person) -> OutgoingDocument:
     """A draft answering ``incoming_document`` (called by the incoming flow when a specialist drafts a reply).
 
-    The draft has no file yet: the specialist uploads it. It is addressed to the incoming document's issuer when
-    that agency is in this deployment, signed by default by the agency's head.
+    The draft has no file yet: the specialist uploads it. It is signed by default by the agency's head. An ordinary
+    reply is addressed to the incoming document's issuer when that agency is in this deployment.
+
+    A secret reply (it keeps the incoming document's confidentiality) is never addressed to a whole agency: it
+    must reach only named people (:func:`check_secret_recipients`). Decision: when the incoming document came from
+    an agency of this deployment, the reply is addressed by name to the person who signed it there (found through
+    our own delivery record, never guessed from the printed name), and the delivery to that agency only carries
+    it to that person. Otherwise (paper, e-mail, interconnection, the signer no longer active) the draft starts
+    with no recipient and the drafter names the people (:func:`set_recipients`); it cannot be submitted before.
     """
     if person.agency_id is None or person.unit_id is None:
         raise _error("Người soạn thảo phải thuộc một đơn vị của cơ quan.", "no_unit", 403)
@@ -1030,25 +1115,81 @@ def start_reply_draft(incoming_document: Any, person: Person) -> OutgoingDocumen
     if signer is None:
         raise _error("Cơ quan chưa có lãnh đạo để ký văn bản trả lời.", "no_signer", 409)
     label = str(getattr(incoming_document, "number_notation", "") or incoming_document)
+    confidentiality = getattr(incoming_document, "confidentiality", Confidentiality.NORMAL) or Confidentiality.NORMAL
     issuer = None
     for attr in ("issuer_agency", "issuing_agency", "issuer"):
         value = getattr(incoming_document, attr, None)
         if isinstance(value, Agency):
             issuer = value
             break
-    recipients = [issuer] if issuer is not None and issuer.pk != person.agency_id else []
+    named: list[Person] = []
+    if is_secret(confidentiality):
+        sender = _sender_in_deployment(incoming_document)
+        if sender is not None and sender.agency_id != person.agency_id:
+            named = [sender]
+        recipients = [sender.agency] if named else []
+    else:
+        recipients = [issuer] if issuer is not None and issuer.pk != person.agency_id else []
     with transaction.atomic():
         document = OutgoingDocument.objects.create(
             agency_id=person.agency_id, drafting_unit_id=person.unit_id, drafter=person, document_type=cong_van,
             summary=f"Trả lời văn bản {label}"[:500], signer=signer, keeper_unit_id=person.unit_id,
             answers_incoming_id=getattr(incoming_document, "pk", None), answers_label=label[:255],
             urgency=getattr(incoming_document, "urgency", Urgency.NORMAL) or Urgency.NORMAL,
-            confidentiality=getattr(incoming_document, "confidentiality", Confidentiality.NORMAL)
-            or Confidentiality.NORMAL,
+            confidentiality=confidentiality,
         )
+        document.recipient_people.set(named)
         _add_readers(document, person, signer)
         for target in recipients:
             Delivery.objects.create(document=document, kind=DeliveryKind.AGENCY, agency=target)
-        record("outgoing.reply_draft_created", actor=person, obj=document, data={"answers": label})
+        if named:
+            check_secret_recipients(document)
+        record("outgoing.reply_draft_created", actor=person, obj=document,
+               data={"answers": label, "named": [p.pk for p in named]})
     return document
 
+
+def set_recipients(
+    document: OutgoingDocument, person: Person, *,
+    recipient_units: Sequence[Unit] = (),
+    recipient_people: Sequence[Person] = (),
+    recipient_agencies: Sequence[Agency] = (),
+    external_recipients: Sequence[ExternalRecipient] = (),
+    request=None,
+) -> OutgoingDocument:
+    """The drafter (re)names the recipients while the draft is with them (new or returned), with the rules of
+    :func:`create_draft`: e.g. a secret reply draft that started without a recipient (:func:`start_reply_draft`)."""
+    with transaction.atomic():
+        document = _lock_with_drafter(document, person, "sửa nơi nhận")
+        agency = document.agency
+        _check_recipients(agency, document.confidentiality, recipient_units, recipient_people, recipient_agencies,
+                          external_recipients)
+        old_people = set(document.recipient_people.values_list("pk", flat=True))
+        document.recipient_units.set(recipient_units)
+        document.recipient_people.set(recipient_people)
+        # People who were readers only as named recipients stop being readers; those with a part in the document
+        # (drafter, signer, reviewers, consulted heads, clerks) stay.
+        keep = {document.drafter_id, document.signer_id, document.signed_by_id}
+        keep |= set(document.opinions.values_list("person_id", flat=True))
+        keep |= {p.pk for p in unit_heads(document.drafting_unit)}
+        keep |= {p.pk for u in document.consult_units.all() for p in unit_heads(u)}
+        keep |= {p.pk for p in clerks_of(agency)}
+        dropped = old_people - {p.pk for p in recipient_people} - keep
+        if dropped:
+            document.readers.remove(*dropped)
+        _add_readers(document, *[p for p in recipient_people if p.agency_id == agency.pk])
+        if is_secret(document.confidentiality):
+            recipient_agencies = list({p.agency_id: p.agency for p in recipient_people
+                                       if p.agency_id != agency.pk}.values())
+        document.deliveries.all().delete()  # a draft's deliveries are only planned: nothing was sent
+        for target in recipient_agencies:
+            Delivery.objects.create(document=document, kind=DeliveryKind.AGENCY, agency=target)
+        for target in external_recipients:
+            Delivery.objects.create(document=document, kind=DeliveryKind.EXTERNAL, external_code=target.code,
+                                    external_name=target.name)
+        check_secret_recipients(document)
+        record("outgoing.recipients_set", actor=person, obj=document, request=request,
+               data={"units": [u.pk for u in recipient_units], "people": [p.pk for p in recipient_people],
+                     "agencies": [a.pk for a in recipient_agencies],
+                     "external": [e.code for e in external_recipients]})
+    return document

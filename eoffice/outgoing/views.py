@@ -25,7 +25,7 @@ from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 from eoffice.orgs.navigation import HANDLERS
 from eoffice.orgs.scoping import visible_to
 
-from . import register, services
+from . import batch, register, services
 from .models import Capacity, DeliveryKind, OutgoingDocument, Status
 
 STATUS_FILTERS = [("", _l("Tất cả"))] + list(Status.choices)
@@ -60,10 +60,75 @@ def index(request: HttpRequest) -> HttpResponse:
     if query:
         documents = documents.filter(Q(summary__icontains=query) | Q(notation__icontains=query))
     waiting = list(services.waiting_for(person, documents).order_by("-urgency_rank", "-updated_at")[:100])
+    clerk = person.has_role(RoleCode.CLERK) and bool(person.agency_id)
+    recent = _recent_batch(request) if clerk else []
+    states = batch.batch_states({d.pk: d for d in [*waiting, *recent]}.values()) if clerk else {}
+    for d in [*waiting, *recent]:
+        d.batch_state = states.get(d.pk)
+        d.batchable = clerk and d.agency_id == person.agency_id and d.status in (Status.SIGNED, Status.ISSUED) \
+            and not (d.batch_state and d.batch_state.pending)
     return render(request, "outgoing/index.html", {
         "documents": documents[:200], "waiting": waiting, "status": status, "query": query,
-        "status_filters": STATUS_FILTERS, "can_draft": bool(person.unit_id),
+        "status_filters": STATUS_FILTERS, "can_draft": bool(person.unit_id), "clerk": clerk,
+        "can_batch": any(d.batchable for d in waiting), "recent_batch": recent,
+        "batch_pending": any(d.batch_state and d.batch_state.pending for d in [*waiting, *recent]),
     })
+
+
+BATCH_SESSION_KEY = "outgoing_batch"
+
+
+def _recent_batch(request: HttpRequest) -> list[OutgoingDocument]:
+    """The documents of the clerk's last batch (kept in the session), as the clerk may see them now."""
+    ids = [i for i in request.session.get(BATCH_SESSION_KEY, []) if isinstance(i, int)]
+    if not ids:
+        return []
+    found = {d.pk: d for d in visible_to(OutgoingDocument, request.user).filter(pk__in=ids)
+             .select_related("document_type", "drafter", "signer", "drafting_unit")}
+    return [found[i] for i in ids if i in found]
+
+
+@login_required
+@require_POST
+def issue_batch(request: HttpRequest) -> HttpResponse:
+    """The clerk's batch from the waiting list: number, seal and release the chosen documents in the background."""
+    _handler(request)
+    try:
+        ids = [int(v) for v in request.POST.getlist("documents")]
+    except ValueError:
+        ids = None
+    try:
+        if ids is None:
+            raise DomainError(_("Mã văn bản không hợp lệ."), code="bad_id")
+        queued = batch.issue_batch(ids, request.user, release=True, request=request)
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        request.session[BATCH_SESSION_KEY] = queued.documents
+        messages.success(request, _("Đã đưa %(n)d văn bản vào hàng đợi đóng dấu… Trạng thái của từng văn bản được "
+                                    "cập nhật trong danh sách bên dưới.") % {"n": len(queued.documents)})
+    return redirect("module-outgoing")
+
+
+@login_required
+def batch_status(request: HttpRequest) -> JsonResponse:
+    """The batch state of the documents the page shows (ids in ``?ids=1,2``), for the page to follow them."""
+    _handler(request)
+    try:
+        ids = [int(v) for v in request.GET.get("ids", "").split(",") if v][:batch.MAX_BATCH]
+    except ValueError:
+        return JsonResponse({"error": {"code": "bad_id", "message": _("Mã văn bản không hợp lệ.")}}, status=400)
+    documents = list(visible_to(OutgoingDocument, request.user).filter(pk__in=ids))
+    states = batch.batch_states(documents)
+    result = {}
+    for d in documents:
+        state = states.get(d.pk)
+        result[str(d.pk)] = {
+            "status": d.status, "status_label": str(d.get_status_display()), "notation": d.notation,
+            "state": state.code if state else "", "label": str(state.label) if state else "",
+            "reason": state.reason if state else "", "pending": bool(state and state.pending),
+        }
+    return JsonResponse({"documents": result})
 
 
 class DraftForm(forms.Form):
@@ -174,6 +239,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "internal_people": document.recipient_people.all(),
         "consultations": document.consultations.select_related("unit", "opinion"),
         "actions": actions,
+        "batch_failure": batch.last_failure(document) if actions["issue"] or actions["release"] else None,
         "answers": _answered(request.user, document),
         "case_files": _release_files(request.user, document) if actions["release"] else None,
         "replaced_by": replaced_by if replaced_by and visible_to(OutgoingDocument, request.user).filter(

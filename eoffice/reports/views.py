@@ -11,7 +11,7 @@ import tempfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -85,12 +85,22 @@ def _register_agency(request: HttpRequest) -> Agency:
 
 @login_required
 def incoming_register_print(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
-    """The incoming register of a year as PDF or XLSX (``?so=den`` for one series, ``?kho=A3`` for A3 paper)."""
+    """The incoming register of a year as PDF or XLSX, with the register list's filters (``?kho=A3`` for A3 paper).
+
+    The ordinary register unless ``?so=den-mat`` asks for the secret one, which only people who may see secret
+    documents open (others: not found); ``?tu_ngay=``/``?den_ngay=`` bound the arrival date (e.g. one month)."""
+    from eoffice.incoming.views import register_filters, register_query
+
     if not 1900 < year < 3000 or fmt not in ("pdf", "xlsx"):
         raise Http404
     agency = _register_agency(request)
-    series = request.GET.get("so", "").strip()[:40]
-    register = registers.incoming_register(request.user, agency, year, series)
+    form, values, _secret_allowed = register_filters(request, agency)
+    if form.errors:
+        return HttpResponseBadRequest(" ".join(str(e) for errors in form.errors.values() for e in errors),
+                                      content_type="text/plain; charset=utf-8")
+    query = register_query(values)
+    series = query.pop("series")
+    register = registers.incoming_register(request.user, agency, year, series, **query)
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — FileResponse closes it
     if fmt == "pdf":
         registers.write_pdf(out, title_page=register.title_page, columns=register.columns, rows=register.rows,
@@ -98,7 +108,7 @@ def incoming_register_print(request: HttpRequest, year: int, fmt: str) -> HttpRe
         content_type = registers.PDF_CONTENT_TYPE
     else:
         registers.write_xlsx(out, title_page=register.title_page, columns=register.columns, rows=register.rows,
-                             sheet_title=f"Sổ văn bản đến {year}")
+                             sheet_title=f"Sổ văn bản {'mật ' if series == 'den-mat' else ''}đến {year}")
         content_type = registers.XLSX_CONTENT_TYPE
     out.seek(0)
     response = FileResponse(out, content_type=content_type, as_attachment=fmt == "xlsx",

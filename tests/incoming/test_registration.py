@@ -224,3 +224,41 @@ def test_fifty_concurrent_registrations_get_numbers_1_to_50(transactional_db):
     assert sorted(numbers) == list(range(1, 51))
     with transaction.atomic():
         assert NumberSeries.objects.get(agency=agency, code="den").last_number == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_registering_the_same_dispatch_at_once_register_it_once_and_use_one_number(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs one connection per thread on a server database; SQLite serialises writers")
+    from eoffice.documents.services import ensure_document_types
+    from tests.factories import make_agency, make_person
+
+    ensure_document_types()
+    agency = make_agency(abbreviation="STP")
+    clerks = [make_person(agency, "clerk"), make_person(agency, "clerk")]
+    make_person(agency, "leader")
+    pdf = sample_pdf_bytes()
+    barrier = threading.Barrier(len(clerks))
+    registered: list[int] = []
+    refused: list[str] = []
+
+    def worker(clerk) -> None:
+        try:
+            barrier.wait()
+            doc = services.register_incoming(clerk, files=[("cv.pdf", pdf)], channel="paper",
+                                             metadata=metadata(number_notation="77/UBND-VP"))
+            registered.append(doc.arrival_number)
+        except services.IncomingError as exc:
+            refused.append(exc.get_codes())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(clerk,)) for clerk in clerks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert registered == [1] and refused == ["duplicate"]
+    with transaction.atomic():
+        assert IncomingDocument.objects.filter(agency=agency).count() == 1
+        assert NumberSeries.objects.get(agency=agency, code="den").last_number == 1

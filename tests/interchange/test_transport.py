@@ -297,6 +297,8 @@ def test_a_replacement_withdraws_the_old_receipt_answers_15_for_it_and_queues_th
     assert answer_of(response, dev_pki).status_code == "01"
     receipts = dict(Receipt.objects.values_list("number_notation", "status"))
     assert receipts == {"45/BTP-PBGDPL": ReceiptStatus.RECALLED, "46/BTP-PBGDPL": ReceiptStatus.WAITING}
+    # ... and the new receipt links the one it replaces (the recipient's pages show both ways).
+    assert Receipt.objects.get(number_notation="46/BTP-PBGDPL").replaces.number_notation == "45/BTP-PBGDPL"
     [agreed] = [o for o in queued if o.status_code == "15"]
     assert agreed.document_id == old.header.document_id
 

@@ -145,6 +145,8 @@ def test_two_step_signing_over_the_api_refuses_a_forged_value_and_embeds_the_tok
     document.refresh_from_db()
     [status] = pyhanko_statuses(document.current_file.read(), dev_pki.root_cert_path)
     assert status.bottom_line
+    # B-T: with a TSA configured, the token's signature carries a signature timestamp.
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact
     # The session is used up: replaying it is refused.
     replay = director.post(url + "complete/", {"session": prepared["session"],
                                                "signature": base64.b64encode(value).decode()}, format="json")

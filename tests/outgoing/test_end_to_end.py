@@ -9,6 +9,7 @@ arrive; a recall removes it on the district side.
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from eoffice.incoming import services as incoming
 from eoffice.incoming.models import DocumentStatus, Receipt, ReceiptStatus
@@ -28,7 +29,7 @@ def statuses_seen(delivery: Delivery) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_cong_van_from_department_reaches_district_with_valid_signatures_and_statuses_flow_back(
-    keys, dev_pki, tmp_path
+    keys, dev_pki, tmp_path, client
 ):
     p = keys
     document = services.create_draft(
@@ -86,6 +87,14 @@ def test_cong_van_from_department_reaches_district_with_valid_signatures_and_sta
     assert document.status == Status.RECALLED
     assert delivery.status == DeliveryStatus.RECALL_DONE
     assert statuses_seen(delivery)[-2:] == ["recalling", "recall_done"]
+    # Removed on the district side: the register entry and its history stay, the file is no longer offered.
+    client.force_login(p.district_clerk)
+    page = client.get(reverse("incoming:document", args=[registered.pk])).content.decode()
+    assert "Bên gửi đã thu hồi văn bản này; tệp văn bản đã được gỡ bỏ." in page
+    assert "Văn bản ban hành nhầm đối tượng" in page and "incoming-preview" not in page
+    file_pk = registered.files.first().pk
+    assert client.get(reverse("incoming:file", args=[registered.pk, file_pk])).status_code == 404
+    assert client.get(reverse("incoming:receipt-file", args=[receipt.pk, receipt.files.get().pk])).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,7 +137,7 @@ def _released(p, **extra):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_replacement_supersedes_the_old_document_everywhere_with_a_link(keys):
+def test_a_replacement_supersedes_the_old_document_everywhere_with_a_link(keys, client):
     p = keys
     with outgoing_worker():
         old = _released(p, recipient_agencies=[p.dongson])
@@ -153,6 +162,15 @@ def test_a_replacement_supersedes_the_old_document_everywhere_with_a_link(keys):
     assert new_receipt.status == ReceiptStatus.WAITING
     assert "thay thế văn bản số 01/STP-PBGDPL" in new_receipt.summary
     assert old.deliveries.get().status == DeliveryStatus.RECALL_DONE
+    # The recipient sees the link both ways: the new dispatch names the one it replaces, the old one its successor.
+    assert new_receipt.replaces == old_receipt and list(old_receipt.replaced_by.all()) == [new_receipt]
+    client.force_login(p.district_clerk)
+    new_page = client.get(reverse("incoming:receipt", args=[new_receipt.pk])).content.decode()
+    assert "Văn bản này thay thế văn bản số" in new_page
+    assert f'href="{reverse("incoming:receipt", args=[old_receipt.pk])}">01/STP-PBGDPL</a>' in new_page
+    old_page = client.get(reverse("incoming:receipt", args=[old_receipt.pk])).content.decode()
+    assert "Văn bản này đã được thay thế bởi văn bản số" in old_page
+    assert f'href="{reverse("incoming:receipt", args=[new_receipt.pk])}">02/STP-PBGDPL</a>' in old_page
 
 
 @pytest.mark.django_db

@@ -122,3 +122,19 @@ def test_rebuild_fills_a_new_index_and_swaps_the_alias_in_one_step(fake):
     assert client.indices.aliases["t-archive"] == {new}
     assert not client.indices.aliases["t-archive-building"]
     assert client.indices.deleted == [old]
+
+
+def test_a_reindex_sends_a_sources_removals_as_deletions_into_the_rebuilt_index(fake, tmp_path):
+    import search
+
+    backend, client, sent = fake
+
+    def source(after_id):
+        yield make_doc(1, "Văn bản thường")
+        yield search.Removal("in:2")  # became secret while its indexing task was lost
+
+    search.reindex(source, tmp_path / "cp.json", backend=backend, rebuild=True)
+    (new,) = client.indices.aliases["t-archive"]
+    actions = [a for batch in sent for a in batch]
+    assert {"_op_type": "delete", "_index": new, "_id": "in:2"} in actions
+    assert [a["_id"] for a in actions if a["_op_type"] == "index"] == ["in:1"]

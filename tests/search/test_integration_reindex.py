@@ -1,5 +1,5 @@
 """``manage.py search_reindex`` over the real models: a progress bar, resumes after an interruption, secret
-documents left out."""
+documents left out, entries of documents made secret or deleted while no indexing task ran removed."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def test_reindex_over_real_models_resumes_after_an_interruption(office, fresh_in
                      "--checkpoint", str(checkpoint), stdout=io.StringIO())
     assert checkpoint.exists()
     viewer = viewer_for(office.clerk)
-    assert search.search("ho tich", viewer).total == 5  # the first batch was committed before the interruption
+    # The first batch was committed, into the index being rebuilt: searches keep using the old one (empty here).
+    assert search.search("ho tich", viewer).total == 0
 
     out = io.StringIO()
     call_command("search_reindex", "--source", f"{__name__}:counting_source", "--batch-size", "5",
@@ -62,3 +63,48 @@ def test_reindex_over_real_models_resumes_after_an_interruption(office, fresh_in
     assert {hit.id for hit in result.hits} == {f"in:{d.pk}" for d in docs}
     assert f"in:{secret.pk}" not in {hit.id for hit in result.hits}
     assert not checkpoint.exists()
+
+
+def test_reindex_removes_what_a_lost_indexing_task_left_in_the_index(office, fresh_index, tmp_path):
+    """The broker was down: a document made secret and another deleted kept their entries. ``search_reindex``
+    (default: rebuild) removes both."""
+    from eoffice.incoming.models import IncomingDocument
+
+    kept = register(office.clerk, "Báo cáo công tác hộ tịch quý một")
+    made_secret = register(office.clerk, "Báo cáo công tác hộ tịch quý hai")
+    deleted = register(office.clerk, "Báo cáo công tác hộ tịch quý ba")
+    indexing.sent_results.clear()  # no worker here: the tasks these changes sent are never run
+    checkpoint = tmp_path / "reindex.json"
+    call_command("search_reindex", "--checkpoint", str(checkpoint), stdout=io.StringIO())
+    viewer = viewer_for(office.clerk)
+    ids = {f"in:{d.pk}" for d in (kept, made_secret, deleted)}
+    assert {hit.id for hit in search.search("ho tich", viewer).hits} == ids
+
+    # No signal, no indexing task: as if the broker had been down when these happened.
+    IncomingDocument.objects.filter(pk=made_secret.pk).update(confidentiality=Confidentiality.SECRET)
+    deleted_id = f"in:{deleted.pk}"
+    deleted.delete()
+    indexing.sent_results.clear()  # (the delete's task went to a broker no worker reads)
+    assert {hit.id for hit in search.search("ho tich", viewer).hits} == ids  # still found: the leak
+
+    out = io.StringIO()
+    call_command("search_reindex", "--checkpoint", str(checkpoint), stdout=out)
+    result = search.search("ho tich", viewer)
+    assert {hit.id for hit in result.hits} == {f"in:{kept.pk}"} and result.total == 1
+    assert deleted_id not in {hit.id for hit in search.search("quy ba", viewer).hits}
+    assert search.search("quy hai", viewer).total == 0
+    assert not checkpoint.exists()
+
+
+def test_an_in_place_reindex_removes_a_document_made_secret(office, fresh_index, tmp_path):
+    from eoffice.incoming.models import IncomingDocument
+
+    made_secret = register(office.clerk, "Tờ trình về công tác hộ tịch")
+    indexing.sent_results.clear()
+    checkpoint = tmp_path / "reindex.json"
+    call_command("search_reindex", "--in-place", "--checkpoint", str(checkpoint), stdout=io.StringIO())
+    viewer = viewer_for(office.clerk)
+    assert search.search("ho tich", viewer).total == 1
+    IncomingDocument.objects.filter(pk=made_secret.pk).update(confidentiality=Confidentiality.SECRET)
+    call_command("search_reindex", "--in-place", "--checkpoint", str(checkpoint), stdout=io.StringIO())
+    assert search.search("ho tich", viewer).total == 0

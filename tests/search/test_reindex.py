@@ -114,3 +114,65 @@ def test_search_reindex_command_indexes_from_a_pluggable_source(settings, tmp_pa
                  "--checkpoint", str(tmp_path / "cp.json"), stdout=out)
     assert "Hoàn tất: 23 văn bản" in out.getvalue()
     assert all_ids(search.get_backend()) == {f"in:{n}" for n in range(1, TOTAL + 1)}
+
+
+def test_a_source_can_remove_what_must_not_be_in_the_index(embedded, tmp_path):
+    """A row that became secret while its indexing task was lost is removed by the next reindex, in place."""
+    embedded.index([make_doc(n, f"Văn bản số {n} về chuyển đổi số") for n in range(1, 6)])
+
+    def source(after_id):
+        for number in range(1, 6):
+            yield search.Removal(f"in:{number}") if number in (2, 4) else make_doc(
+                number, f"Văn bản số {number} về chuyển đổi số")
+
+    done = search.reindex(source, tmp_path / "cp.json", backend=embedded, batch_size=BATCH)
+    assert done == 5
+    assert all_ids(embedded) == {"in:1", "in:3", "in:5"}
+
+
+def test_an_embedded_rebuild_drops_entries_the_source_no_longer_yields(embedded, tmp_path):
+    """Entries whose rows were deleted are gone after a rebuild; searches use the old index until the switch,
+    live writes made meanwhile reach the new index, an interrupted rebuild resumes into the same new index."""
+    from search._embedded import EmbeddedBackend
+
+    embedded.index([make_doc(n, f"Văn bản số {n} về chuyển đổi số") for n in range(1, TOTAL + 1)])
+    embedded.index([make_doc(99, "Văn bản số 99 về chuyển đổi số, đã bị xóa khỏi cơ sở dữ liệu")])
+    old_path = embedded.path
+    checkpoint = tmp_path / "cp.json"
+
+    def stop_after_two_batches(done: int, last_id: str | None) -> None:
+        if done == 2 * BATCH:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        search.reindex(Source(), checkpoint, stop_after_two_batches, backend=embedded, batch_size=BATCH,
+                       rebuild=True)
+    target = json.loads(checkpoint.read_text())["target"]
+    assert target and (embedded.root / target).is_dir()
+    assert "in:99" in all_ids(embedded)  # searches still use the old index
+    embedded.index([make_doc(50, "Văn bản số 50 về chuyển đổi số, đến trong lúc dựng lại")])  # goes to both
+
+    second = Source()
+    search.reindex(second, checkpoint, backend=embedded, batch_size=BATCH, rebuild=True)
+    assert second.calls == ["in:10"]
+    expected = {f"in:{n}" for n in range(1, TOTAL + 1)} | {"in:50"}
+    assert all_ids(embedded) == expected
+    assert not old_path.exists() and embedded.path == embedded.root / target
+    assert not checkpoint.exists()
+    # Another process (another backend object on the same directory) follows the switch.
+    assert all_ids(EmbeddedBackend(embedded.root, writer_heap_bytes=30_000_000, writer_threads=1)) == expected
+
+
+def test_a_backend_opened_before_the_switch_follows_it_for_searches_and_writes(tmp_path):
+    from search._embedded import EmbeddedBackend
+
+    def open_index():
+        return EmbeddedBackend(tmp_path / "shared", writer_heap_bytes=30_000_000, writer_threads=1)
+
+    web, reindexer = open_index(), open_index()
+    web.index([make_doc(1, "Văn bản số 1 về chuyển đổi số"), make_doc(2, "Văn bản số 2 về chuyển đổi số")])
+    search.reindex(lambda after: iter([make_doc(1, "Văn bản số 1 về chuyển đổi số")]), tmp_path / "cp.json",
+                   backend=reindexer, rebuild=True)
+    assert all_ids(web) == {"in:1"}
+    web.index([make_doc(3, "Văn bản số 3 về chuyển đổi số")])
+    assert all_ids(reindexer) == {"in:1", "in:3"}

@@ -16,7 +16,16 @@ from .codec import (
     refusal_status,
     status_to_xml,
 )
-from .codes import CodeEntry, CodeTable, CodeTables, default_code_tables, load_code_table, table_from_data
+from .codes import (
+    MEANINGS,
+    CodeEntry,
+    CodeTable,
+    CodeTables,
+    MissingCode,
+    default_code_tables,
+    load_code_table,
+    table_from_data,
+)
 from .errors import EdxmlRefused, InvalidStructure, LimitExceeded, SignatureRefused, UnsafeXml
 from .messages import (
     Attachment,
@@ -61,6 +70,8 @@ __all__ = [
     "EdxmlSigner",
     "InvalidStructure",
     "LimitExceeded",
+    "MEANINGS",
+    "MissingCode",
     "MessageHeader",
     "Organization",
     "OtherInfo",

@@ -803,13 +803,15 @@ def refusal_status(
     recipient: Organization | None = None,
     timestamp: dt.datetime | None = None,
     staff_info: StaffInfo | None = None,
+    code_tables: CodeTables | None = None,
 ) -> StatusMessage:
-    """The status 02 (refused) answer for a refusal, its description being the refusal's Vietnamese reason."""
+    """The status "refused" (02 in the packaged table) answer for a refusal, its description being the refusal's
+    Vietnamese reason. The code is the one ``code_tables`` gives the meaning ``refused`` (``MissingCode`` if none)."""
     return StatusMessage(
         response_for=response_for,
         sender=sender,
         recipient=recipient,
-        status_code=refused.status_code,
+        status_code=(code_tables or default_code_tables()).statuses.code_for("refused"),
         description=refused.reason_vi,
         timestamp=timestamp or dt.datetime.now(VN_TZ).replace(microsecond=0),
         staff_info=staff_info,

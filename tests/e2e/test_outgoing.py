@@ -160,8 +160,11 @@ def test_draft_sign_number_release_receive_route_and_recall_in_the_browser(
 
             # She registers it and presents it to the chairman; the document page lists both signatures, valid.
             chairman = Person.objects.get(username="chutich.dongson")
+            # The page embeds the PDF preview; let it finish loading so the click is not taken by the viewer.
+            page.wait_for_load_state("load")
             page.get_by_label("Trình lãnh đạo").select_option(label=str(chairman))
-            page.get_by_role("button", name="Vào sổ và trình").click()
+            with page.expect_navigation(url=re.compile(r"/van-ban-den/\d+/$"), timeout=ACTION_MS):
+                page.get_by_role("button", name="Vào sổ và trình").click()
             registered = page.get_by_role("heading", name=re.compile(r"^Văn bản đến số 01\b"))
             expect(registered).to_be_visible(timeout=ACTION_MS)
             expect(page.locator(".messages")).to_contain_text("Đã vào sổ văn bản đến số 01")

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import search
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 
 from ._text import MAX_PAGE_SIZE
 from ._types import FACET_FIELDS, FILTER_FIELDS

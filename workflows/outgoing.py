@@ -25,7 +25,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.split import SplitActivation
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 
 
 def task_page(request, process_pk: int, task_pk: int, **kwargs):

@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from eoffice.core.errors import DomainError
+
 MESSAGES = {
     "not_authenticated": "Bạn cần đăng nhập.",
     "authentication_failed": "Thông tin đăng nhập không đúng.",
@@ -25,21 +27,19 @@ MESSAGES = {
 }
 
 
-class DomainError(exceptions.APIException):
-    """An error raised by a service function that the API turns into a 4xx with a Vietnamese message."""
+class DomainAPIError(exceptions.APIException):
+    """A :class:`~eoffice.core.errors.DomainError` as DRF sees it: its status, code, message and details."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-    def __init__(self, message: str, code: str = "invalid", details=None, status_code: int | None = None):
-        super().__init__(detail=message, code=code)
-        self.details = details
-        if status_code:
-            self.status_code = status_code
+    def __init__(self, error: DomainError):
+        super().__init__(detail=error.message, code=error.code)
+        self.status_code = error.status_code
+        self.details = error.details
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = DomainAPIError(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -53,7 +53,7 @@ def exception_handler(exc, context):
         codes = exc.get_codes()
         if isinstance(codes, str):
             code = codes
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainAPIError):
         message, details = str(exc.detail), exc.details
     elif isinstance(exc, exceptions.ValidationError):
         message, details = MESSAGES["invalid"], response.data

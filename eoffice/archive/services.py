@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
 from eoffice.documents.models import StoredFile
 from eoffice.orgs.models import RoleCode

@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
             try:
                 case_file = services.open_file(person, request=request, **form.cleaned_data)
             except services.ArchiveError as error:
-                form.add_error(None, str(error.detail))
+                form.add_error(None, error.message)
                 status = 400
             else:
                 messages.success(request, _("Đã lập hồ sơ %(code)s.") % {"code": case_file.code})
@@ -96,7 +96,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.close_file(request.user, case_file, request=request)
     except services.ArchiveError as error:
-        messages.error(request, str(error.detail))
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Đã kết thúc hồ sơ."))
     return redirect("archive-file", pk)
@@ -117,7 +117,7 @@ def file_document(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Văn bản không hợp lệ."))
     except services.ArchiveError as error:
-        messages.error(request, str(error.detail))
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Đã đưa văn bản vào hồ sơ %(code)s.") % {"code": case_file.code})
     return redirect(next_url or "module-files")
@@ -131,7 +131,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
     try:
         services.transfer_files(request.user, files, note=request.POST.get("note", ""), request=request)
     except services.ArchiveError as error:
-        messages.error(request, str(error.detail))
+        messages.error(request, error.message)
         return redirect("module-files")
     messages.success(request, _("Đã nộp lưu %(n)d hồ sơ; bản lưu trữ dài hạn đang được tạo.") % {"n": len(files)})
     return redirect("archive-archive")

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
 from eoffice.documents.models import (
     URGENCY_RANK,
@@ -1003,6 +1003,6 @@ def finish_handling_and_file(item: WorkItem, person, *, result: str, draft_reply
             try:
                 file_document(person, case_file, "incoming", item.document_id, request=request)
             except ArchiveError as exc:
-                raise IncomingError(str(exc.detail), code=f"file_{exc.get_codes()}",
+                raise IncomingError(exc.message, code=f"file_{exc.code}",
                                     status_code=exc.status_code) from exc
         finish_handling(item, person, result=result, draft_reply=draft_reply, request=request)

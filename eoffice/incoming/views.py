@@ -43,7 +43,7 @@ from .services import IncomingError, ReceiptMetadata
 
 
 def _error(request: HttpRequest, exc: IncomingError) -> None:
-    messages.error(request, str(exc.detail))
+    messages.error(request, exc.message)
 
 
 @dataclass
@@ -190,8 +190,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], scanned_paper=data["scanned_paper"], present_to=data["leader"],
                 propose_by=data.get("proposer"), notes=data.get("notes", ""), request=request)
         except IncomingError as exc:
-            form.add_error(None, str(exc.detail))
-            if exc.get_codes() == "duplicate":
+            form.add_error(None, exc.message)
+            if exc.code == "duplicate":
                 form.duplicate_id = exc.details["existing_id"]
         else:
             messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
@@ -252,7 +252,7 @@ def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                               propose_by=form.cleaned_data.get("proposer"), request=request)
     except IncomingError as exc:
         receipt.refresh_from_db()
-        return _render_receipt(request, receipt, form=form, error=str(exc.detail), status=exc.status_code)
+        return _render_receipt(request, receipt, form=form, error=exc.message, status=exc.status_code)
     messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
     return redirect("incoming:document", document.pk)
 
@@ -269,7 +269,7 @@ def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
         services.return_receipt(receipt, request.user, reason=form.cleaned_data["reason"], request=request)
     except IncomingError as exc:
         receipt.refresh_from_db()
-        return _render_receipt(request, receipt, reason_form=form, error=str(exc.detail), status=exc.status_code)
+        return _render_receipt(request, receipt, reason_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, _("Đã trả lại văn bản."))
     return redirect("module-incoming")
 
@@ -372,7 +372,7 @@ def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         try:
             draft = services.draft_reply(item, request.user, request=request)
         except IncomingError as exc:
-            return _render_document(request, doc, error=str(exc.detail), status=exc.status_code)
+            return _render_document(request, doc, error=exc.message, status=exc.status_code)
         messages.success(request, _("Hãy tải lên dự thảo văn bản trả lời; việc xử lý xong khi văn bản được phát "
                                     "hành."))
         return redirect("outgoing-detail", pk=draft.pk)
@@ -407,7 +407,7 @@ def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         else:  # pragma: no cover - every kind is handled above
             raise IncomingError(_("Thao tác không phù hợp."), code="wrong_step")
     except IncomingError as exc:
-        return _render_document(request, doc, bound={key: form}, error=str(exc.detail), status=exc.status_code)
+        return _render_document(request, doc, bound={key: form}, error=exc.message, status=exc.status_code)
     messages.success(request, _("Đã ghi nhận."))
     return redirect("incoming:document", doc.pk)
 
@@ -431,7 +431,7 @@ def redirect_work(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             services.reassign(item, request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"],
                               request=request)
     except IncomingError as exc:
-        return _render_document(request, doc, bound={("redirect", item.pk): form}, error=str(exc.detail),
+        return _render_document(request, doc, bound={("redirect", item.pk): form}, error=exc.message,
                                 status=exc.status_code)
     messages.success(request, _("Đã thu hồi việc.") if take_back else _("Đã chuyển việc."))
     return redirect("incoming:document", doc.pk)
@@ -448,7 +448,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.extend_deadline(doc, request.user, request=request, **form.cleaned_data)
     except IncomingError as exc:
-        return _render_document(request, doc, bound={"extend": form}, error=str(exc.detail),
+        return _render_document(request, doc, bound={"extend": form}, error=exc.message,
                                 status=exc.status_code)
     messages.success(request, _("Đã gia hạn xử lý."))
     return redirect("incoming:document", doc.pk)

@@ -39,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from lxml import etree
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
 from eoffice.documents.models import Channel
 from eoffice.orgs.models import Agency
@@ -654,7 +654,7 @@ def _receive_new(parsed: ParsedMessage, peer: Peer, agency: Agency, sha: str, ta
                                    channel=Channel.INTERCONNECTION, source=SOURCE,
                                    source_ref=_ref(header.document_id, agency.code))
     except DomainError as exc:  # IncomingError: no files, a required field missing...
-        raise EdxmlRefused(f"receipt_{getattr(exc.detail, 'code', 'invalid')}", str(exc.detail)) from exc
+        raise EdxmlRefused(f"receipt_{exc.code}", exc.message) from exc
     steering = "" if header.steering_type is None else str(header.steering_type)
     answers = mapping.answered_outgoing(header.response_for, agency)
     InboundMessage.objects.create(

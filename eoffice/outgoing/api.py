@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import Confidentiality, DocumentType, Urgency
 from eoffice.documents.services import OUTGOING_SERIES
 from eoffice.orgs.models import Agency, Person, Unit

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.audit.models import AuditRecord
 from eoffice.audit.services import record
 from eoffice.orgs.models import Person, RoleCode
@@ -150,10 +150,10 @@ def run_one(document_id: int, clerk_id: int, *, release: bool = True, batch: str
             else:
                 break  # nothing (left) to do: done, or no longer waiting for the clerk
         except DomainError as exc:
-            if exc.get_codes() == "wrong_state":
+            if exc.code == "wrong_state":
                 continue  # another task (a double click, a redelivered message) or the clerk got there first
-            reason = str(exc.detail)
-            record_failure(document_id, clerk_id, reason=reason, code=str(exc.get_codes()), batch=batch)
+            reason = exc.message
+            record_failure(document_id, clerk_id, reason=reason, code=exc.code, batch=batch)
             return {"document": document_id, "status": "failed", "reason": reason}
     return {"document": document_id, "status": done or "skipped", "reason": ""}
 

@@ -53,7 +53,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
 from eoffice.documents.models import (
     URGENCY_RANK,
@@ -808,7 +808,7 @@ def release(document: OutgoingDocument, person: Person, *, case_file: Any = None
             try:
                 file_document(person, case_file, "outgoing", document.pk, request=request)
             except ArchiveError as exc:
-                raise _error(str(exc.detail), f"file_{exc.get_codes()}", exc.status_code) from exc
+                raise _error(exc.message, f"file_{exc.code}", exc.status_code) from exc
         from .tasks import deliver
 
         for pk in to_send:

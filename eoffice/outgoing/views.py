@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import Confidentiality, DocumentType, Urgency
 from eoffice.documents.services import OUTGOING_SERIES
 from eoffice.orgs.models import Agency, Person, RoleCode, Unit
@@ -102,7 +102,7 @@ def issue_batch(request: HttpRequest) -> HttpResponse:
             raise DomainError(_("Mã văn bản không hợp lệ."), code="bad_id")
         queued = batch.issue_batch(ids, request.user, release=True, request=request)
     except DomainError as exc:
-        messages.error(request, str(exc.detail))
+        messages.error(request, exc.message)
     else:
         request.session[BATCH_SESSION_KEY] = queued.documents
         messages.success(request, _("Đã đưa %(n)d văn bản vào hàng đợi đóng dấu… Trạng thái của từng văn bản được "
@@ -191,7 +191,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 consult_units=list(data["consult_units"]), deadline=data["deadline"], request=request,
             )
         except DomainError as exc:
-            form.add_error(None, str(exc.detail))
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Đã lưu dự thảo."))
             return redirect("outgoing-detail", pk=document.pk)
@@ -340,7 +340,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except DomainError as exc:
-        messages.error(request, str(exc.detail))
+        messages.error(request, exc.message)
     else:
         messages.success(request, done[action])
     return redirect("outgoing-detail", pk=document.pk)
@@ -365,7 +365,7 @@ def two_step_prepare(request: HttpRequest, pk: int) -> JsonResponse:
             raise DomainError(_("Chưa chọn chứng thư số."), code="no_certificate")
         session, prepared = services.prepare_two_step(document, request.user, chain, request=request)
     except DomainError as exc:
-        return JsonResponse({"error": {"code": exc.get_codes(), "message": str(exc.detail)}}, status=exc.status_code)
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
     except ValueError:
         return JsonResponse({"error": {"code": "bad_base64", "message": _("Chứng thư số không hợp lệ.")}}, status=400)
     return JsonResponse({"session": session.pk, "agent_request": prepared.agent_request()})
@@ -380,7 +380,7 @@ def two_step_complete(request: HttpRequest, pk: int) -> JsonResponse:
         signature = base64.b64decode(body.get("signature", ""), validate=True)
         services.complete_two_step(document, request.user, int(body.get("session", 0)), signature, request=request)
     except DomainError as exc:
-        return JsonResponse({"error": {"code": exc.get_codes(), "message": str(exc.detail)}}, status=exc.status_code)
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
     except ValueError:
         return JsonResponse({"error": {"code": "bad_signature", "message": _("Chữ ký không hợp lệ.")}}, status=400)
     messages.success(request, _("Đã ký số văn bản."))

@@ -79,7 +79,7 @@ def unread_count(person) -> int:
 
 def mark_read(notification: Notification, person) -> None:
     if notification.recipient_id != person.pk:
-        from eoffice.api.exceptions import DomainError
+        from eoffice.core.errors import DomainError
 
         raise DomainError("Thông báo này không phải của bạn.", code="permission_denied", status_code=403)
     if notification.read_at is None:

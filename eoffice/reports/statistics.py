@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.html import escape
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 
 AGENCY_VIEWERS = (RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.CLERK, RoleCode.ARCHIVIST)

@@ -46,8 +46,8 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
                               unit=request.GET.get("don_vi") or None, subject=request.GET.get("nguoi") or None)
     except ReportError as exc:
         period, scope = parse_period({}, today), None
-        if not (person.is_superuser and exc.get_codes() == "agency_required"):  # the operator picks an agency
-            error = str(exc.detail)
+        if not (person.is_superuser and exc.code == "agency_required"):  # the operator picks an agency
+            error = exc.message
             try:
                 scope = resolve_scope(person)
             except ReportError:

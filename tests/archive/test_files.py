@@ -46,13 +46,13 @@ def test_a_unit_opens_a_file_and_files_a_document_until_it_is_closed(office):
     assert list(case_file.entries.all()) == [entry]
     with pytest.raises(ArchiveError) as again:
         file_document(office.clerk, case_file, "incoming", doc.pk)
-    assert again.value.get_codes() == "already_filed"
+    assert again.value.code == "already_filed"
     closed = close_file(office.head, case_file)
     assert closed.status == FileStatus.CLOSED and closed.closed_by == office.head
     other = register(office.clerk, "Công văn khác")
     with pytest.raises(ArchiveError) as refused:
         file_document(office.clerk, closed, "incoming", other.pk)
-    assert refused.value.get_codes() == "file_closed"
+    assert refused.value.code == "file_closed"
     assert AuditRecord.objects.filter(action="archive.file_closed").count() == 1
 
 
@@ -60,16 +60,16 @@ def test_opening_files_is_refused_for_another_unit_a_duplicate_code_or_another_a
     with pytest.raises(ArchiveError) as other_unit:
         open_file(office.specialist, unit=office.vp, year=2026, code="01.VP", title="Hồ sơ",
                   retention=retention("5-nam"))
-    assert other_unit.value.get_codes() == "not_allowed"
+    assert other_unit.value.code == "not_allowed"
     open_file(office.clerk, unit=office.vp, year=2026, code="01.VP", title="Hồ sơ", retention=retention("5-nam"))
     with pytest.raises(ArchiveError) as duplicate:
         open_file(office.clerk, unit=office.vp, year=2026, code="01.VP", title="Hồ sơ 2",
                   retention=retention("5-nam"))
-    assert duplicate.value.get_codes() == "duplicate_code"
+    assert duplicate.value.code == "duplicate_code"
     with pytest.raises(ArchiveError) as foreign:
         open_file(office.outsider_clerk, unit=office.vp, year=2026, code="02.VP", title="Hồ sơ",
                   retention=retention("5-nam"))
-    assert foreign.value.get_codes() == "wrong_agency"
+    assert foreign.value.code == "wrong_agency"
     assert CaseFile.objects.count() == 1
 
 
@@ -78,7 +78,7 @@ def test_an_open_file_cannot_be_transferred(office):
                           retention=retention("vinh-vien"))
     with pytest.raises(ArchiveError) as refused:
         transfer_files(office.archivist, [case_file])
-    assert refused.value.get_codes() == "not_closed"
+    assert refused.value.code == "not_closed"
 
 
 def test_transfer_brings_signed_pdfs_to_b_lta_as_new_files_and_is_idempotent(

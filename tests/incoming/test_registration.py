@@ -77,8 +77,8 @@ def test_rejected_upload_consumes_no_number_and_says_why(office, pdf, settings, 
     with pytest.raises(IncomingError) as err:
         services.register_incoming(office.clerk, files=[("xau.pdf", payload)], channel="email",
                                    metadata=metadata(number_notation="2/UBND-VP"))
-    assert err.value.get_codes() == code
-    assert "xau.pdf" in str(err.value.detail)
+    assert err.value.code == code
+    assert "xau.pdf" in err.value.message
     settings.EOFFICE_MAX_UPLOAD_BYTES = max(settings_limit, 50 * 1024 * 1024)
     second = register(office, pdf, n=3)
     assert (first.arrival_number, second.arrival_number) == (1, 2)
@@ -116,7 +116,7 @@ def test_same_dispatch_twice_is_flagged_and_linked_not_registered_twice(office, 
     first = register(office, pdf, n=7)
     with pytest.raises(IncomingError) as err:
         register(office, pdf, n=7)
-    assert err.value.get_codes() == "duplicate"
+    assert err.value.code == "duplicate"
     assert err.value.details["existing_id"] == first.pk
     receipt = services.receive(office.agency, files=[("a.pdf", pdf)], metadata=metadata(number_notation="7/UBND-VP"),
                                source="internal", source_ref="dup-1")
@@ -249,7 +249,7 @@ def test_two_clerks_registering_the_same_dispatch_at_once_register_it_once_and_u
                                              metadata=metadata(number_notation="77/UBND-VP"))
             registered.append(doc.arrival_number)
         except services.IncomingError as exc:
-            refused.append(exc.get_codes())
+            refused.append(exc.code)
         finally:
             connections.close_all()
 

@@ -141,6 +141,6 @@ def test_refused_filing_leaves_the_handling_open(office, pdf, client, case_file)
     assert response.status_code == 400
     with pytest.raises(IncomingError) as refused:
         services.finish_handling_and_file(item, office.specialist, result="Đã xử lý", case_file=case_file)
-    assert "kết thúc" in str(refused.value.detail)
+    assert "kết thúc" in refused.value.message
     item.refresh_from_db()
     assert item.status == WorkStatus.OPEN and not FileEntry.objects.filter(document_id=doc.pk).exists()

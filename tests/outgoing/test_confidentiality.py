@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import Confidentiality, NumberSeries
 from eoffice.incoming import services as incoming
 from eoffice.incoming.models import IncomingDocument, Receipt, ReceiptStatus
@@ -118,8 +118,8 @@ def test_release_of_a_secret_document_with_a_whole_agency_as_recipient_is_refuse
 
     with pytest.raises(DomainError) as refused:
         services.release(document, p.clerk)
-    assert refused.value.get_codes() == "secret_named_only"
-    assert "chỉ gửi cho cá nhân có tên" in str(refused.value.detail)
+    assert refused.value.code == "secret_named_only"
+    assert "chỉ gửi cho cá nhân có tên" in refused.value.message
     document.refresh_from_db()
     assert document.status == Status.ISSUED and document.released_at is None
     assert not Receipt.objects.filter(agency=p.dongson).exists()
@@ -142,7 +142,7 @@ def test_issuing_a_secret_document_with_a_non_named_recipient_is_refused_before_
 
     with pytest.raises(DomainError) as refused:
         services.issue(document, p.clerk)
-    assert refused.value.get_codes() == "secret_named_only"
+    assert refused.value.code == "secret_named_only"
     document.refresh_from_db()
     assert document.status == Status.SIGNED and document.number is None and document.notation == ""
     assert document.versions.count() == sealed_before  # nothing numbered, nothing sealed
@@ -153,13 +153,13 @@ def test_issuing_a_secret_document_with_a_non_named_recipient_is_refused_before_
     document.recipient_units.add(p.vp)
     with pytest.raises(DomainError) as unit:
         services.issue(document, p.clerk)
-    assert unit.value.get_codes() == "secret_named_only"
+    assert unit.value.code == "secret_named_only"
     document.recipient_units.clear()
     Delivery.objects.create(document=document, kind=DeliveryKind.EXTERNAL, external_code="000.00.00.G22",
                             external_name="Bộ Tư pháp")
     with pytest.raises(DomainError) as external:
         services.issue(document, p.clerk)
-    assert external.value.get_codes() == "secret_external"
+    assert external.value.code == "secret_external"
     assert secret_numbers_taken(p) == numbers
 
     # Once the injected recipient is gone, the clerk issues it with the first number of the secret series.
@@ -235,7 +235,7 @@ def test_reply_to_a_secret_document_from_outside_has_no_recipient_until_the_draf
     services.add_version(reply, drafter, "tra-loi.pdf", draft_pdf(p.director))
     with pytest.raises(DomainError) as unnamed:
         services.submit(reply, drafter)
-    assert unnamed.value.get_codes() == "no_recipient"
+    assert unnamed.value.code == "no_recipient"
 
     # The drafter may not name the agency (the API refuses it the same way), but names a person there.
     refused = client_for(drafter).post(f"/api/v1/outgoing-documents/{reply.pk}/recipients/",

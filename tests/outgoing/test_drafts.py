@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import Confidentiality
 from eoffice.orgs.scoping import visible_to
 from eoffice.outgoing import services
@@ -78,9 +78,9 @@ def create(p, file, **extra) -> OutgoingDocument:
 def test_bad_draft_files_are_refused_with_a_clear_error_and_nothing_is_created(province, name, data, code):
     with pytest.raises(DomainError) as refused:
         create(province, (name, data))
-    assert refused.value.get_codes() == code
+    assert refused.value.code == code
     assert refused.value.status_code == 400
-    assert "Tệp" in str(refused.value.detail) or "PDF" in str(refused.value.detail)
+    assert "Tệp" in refused.value.message or "PDF" in refused.value.message
     assert not OutgoingDocument.objects.exists()
 
 
@@ -113,7 +113,7 @@ def test_a_docx_libreoffice_cannot_read_fails_conversion_and_cannot_be_submitted
     assert "DOCX" in version.error
     with pytest.raises(DomainError) as refused:
         services.submit(document, province.specialist)
-    assert refused.value.get_codes() == "no_pdf"
+    assert refused.value.code == "no_pdf"
 
 
 @pytest.mark.django_db
@@ -121,7 +121,7 @@ def test_a_draft_without_the_decree_heading_is_refused_at_submission(province):
     document = create(province, ("trang-trang.pdf", make_sample_pdf(("Một trang không có thể thức",))))
     with pytest.raises(DomainError) as refused:
         services.submit(document, province.specialist)
-    assert refused.value.get_codes() == "layout"
+    assert refused.value.code == "layout"
     document.refresh_from_db()
     assert document.status == Status.DRAFT
 
@@ -133,14 +133,14 @@ def test_secret_document_is_only_for_named_people_and_never_goes_to_units_or_the
         create(p, ("mat.pdf", draft_pdf(p.director)), confidentiality=Confidentiality.SECRET, recipient_units=[],
                recipient_people=[p.specialist2],
                external_recipients=[services.ExternalRecipient("000.00.00.G22", "Bộ Tư pháp")])
-    assert external.value.get_codes() == "secret_external"
+    assert external.value.code == "secret_external"
     with pytest.raises(DomainError) as units:
         create(p, ("mat.pdf", draft_pdf(p.director)), confidentiality=Confidentiality.SECRET)
-    assert units.value.get_codes() == "secret_named_only"
+    assert units.value.code == "secret_named_only"
     with pytest.raises(DomainError) as agencies:
         create(p, ("mat.pdf", draft_pdf(p.director)), confidentiality=Confidentiality.SECRET, recipient_units=[],
                recipient_people=[p.specialist2], recipient_agencies=[p.dongson])
-    assert agencies.value.get_codes() == "secret_named_only"
+    assert agencies.value.code == "secret_named_only"
 
     document = create(p, ("mat.pdf", draft_pdf(p.director)), confidentiality=Confidentiality.SECRET,
                       recipient_units=[], recipient_people=[p.specialist2, p.district_clerk])

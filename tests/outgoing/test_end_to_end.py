@@ -188,4 +188,4 @@ def test_start_reply_draft_links_the_incoming_document_and_addresses_its_issuer(
     assert draft.status == Status.DRAFT and draft.current_file is None
     with pytest.raises(Exception) as no_file:
         services.submit(draft, p.specialist)
-    assert no_file.value.get_codes() == "no_pdf"
+    assert no_file.value.code == "no_pdf"

@@ -7,7 +7,7 @@ import io
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from eoffice.api.exceptions import DomainError
+from eoffice.core.errors import DomainError
 from eoffice.orgs.models import Person
 from eoffice.orgs.scoping import visible_to
 from eoffice.outgoing import services
@@ -88,7 +88,7 @@ def test_unit_head_returns_draft_with_comments_and_new_version_goes_back_to_revi
     services.submit(document, p.specialist)
     with pytest.raises(DomainError) as missing_comment:
         services.review(document, p.unit_head, approve=False)
-    assert missing_comment.value.get_codes() == "comment_required"
+    assert missing_comment.value.code == "comment_required"
     services.review(document, p.unit_head, approve=False, comment="Sửa lại đoạn 2 cho rõ thời hạn")
     document.refresh_from_db()
     assert document.status == Status.RETURNED
@@ -201,7 +201,7 @@ def test_only_a_clerk_of_the_agency_numbers_and_a_failed_seal_consumes_no_number
     dev_pki_settings.PKI_DIR = original / "missing"
     with pytest.raises(DomainError) as no_key:
         services.issue(document, p.clerk)
-    assert no_key.value.get_codes() == "no_seal_key"
+    assert no_key.value.code == "no_seal_key"
     dev_pki_settings.PKI_DIR = original
     document.refresh_from_db()
     assert document.status == Status.SIGNED and document.number is None
@@ -219,7 +219,7 @@ def test_clerk_returns_a_signed_document_and_it_needs_a_new_version_and_a_new_si
     assert document.status == Status.RETURNED and document.signed_by is None
     with pytest.raises(DomainError) as refused:
         services.submit(document, p.specialist)
-    assert refused.value.get_codes() == "new_version_required"
+    assert refused.value.code == "new_version_required"
     services.add_version(document, p.specialist, "du-thao-3.pdf", draft_pdf(p.director, summary="bổ sung nơi nhận"))
     to_signed(p, document)
     services.issue(document, p.clerk)

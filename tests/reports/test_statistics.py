@@ -147,7 +147,7 @@ def test_an_empty_period_has_zero_counts_and_no_rates(org):
 def test_a_period_ending_before_it_starts_is_refused():
     with pytest.raises(ReportError) as caught:
         Period(dt.date(2026, 3, 1), dt.date(2026, 2, 1))
-    assert caught.value.get_codes() == "invalid_period"
+    assert caught.value.code == "invalid_period"
 
 
 # ------------------------------------------------------------------------------------------------ scopes

@@ -26,6 +26,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.split import SplitActivation
 
 from eoffice.core.errors import DomainError
+from eoffice.outgoing import policy
 
 
 def task_page(request, process_pk: int, task_pk: int, **kwargs):
@@ -115,11 +116,9 @@ class OutgoingFlow(flow.Flow):
         return [{"unit_id": unit_id} for unit_id in units]
 
     def unit_head(self, activation):
-        from eoffice.outgoing.services import unit_heads
-
-        document = self.document(activation)
-        heads = [p for p in unit_heads(document.drafting_unit) if p.pk != document.drafter_id]
-        return heads[0] if heads else document.drafter
+        """The drafting unit's head; with several, the task stays open to any of them (outgoing.policy)."""
+        heads = policy.reviewers(self.document(activation))
+        return heads[0] if len(heads) == 1 else None
 
     def drafter(self, activation):
         return self.document(activation).drafter

@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import StoredFile
 from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import visible_to

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import (
     URGENCY_RANK,
     Channel,
@@ -51,6 +51,7 @@ from .models import (
     WorkKind,
     WorkStatus,
 )
+from .process import driver as process_driver
 
 
 class IncomingError(DomainError):
@@ -280,15 +281,7 @@ def recall_receipt(source: str, source_ref: str, *, reason: str) -> None:
 
 
 def _cancel_processes(document: IncomingDocument) -> None:
-    from viewflow.workflow.status import PROCESS, STATUS
-
-    for process in IncomingProcess.objects.filter(document=document).exclude(status__in=[PROCESS.DONE,
-                                                                                         PROCESS.CANCELED]):
-        process.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
-            status=STATUS.CANCELED, finished=timezone.now())
-        process.status = PROCESS.CANCELED
-        process.finished = timezone.now()
-        process.save(update_fields=["status", "finished"])
+    process_driver().cancel(document)
 
 
 # ------------------------------------------------------------------------------------------- registration
@@ -449,9 +442,7 @@ def _make_certified_copy(agency, scan, year: int):
 
 
 def _start_flow(document: IncomingDocument, *, leader, proposer=None) -> IncomingProcess:
-    from workflows.incoming import IncomingFlow
-
-    return IncomingFlow.register.run(document=document, leader=leader, proposer=proposer)
+    return process_driver().start(document, leader=leader, proposer=proposer)
 
 
 # ------------------------------------------------------------------------------------------- flow callbacks
@@ -544,21 +535,7 @@ def _close_item(item: WorkItem, *, result: str = "") -> None:
 
 def _complete_task(task) -> None:
     """Finish a human step of the flow and let the flow move on, under the process lock."""
-    from viewflow.workflow.status import STATUS
-
-    from workflows.incoming import IncomingFlow
-
-    with IncomingFlow.lock(task.process_id):
-        task.refresh_from_db()
-        # Read the process once, under the lock, with what the steps' assignments and callbacks read (viewflow
-        # would read the base row, then the subclass row, then each related row on its own).
-        task.process = (IncomingProcess.objects
-                        .select_related("document", "leader", "proposer", "lead_head", "main_handler")
-                        .get(pk=task.process_id))
-        activation = task.flow_task.activation_class(task)
-        if task.status != STATUS.STARTED:  # already started (e.g. opened through viewflow's own task page)
-            activation.start(None)
-        activation.execute()
+    process_driver().complete(task)
 
 
 def _process(item: WorkItem) -> IncomingProcess:
@@ -744,17 +721,11 @@ def _start_reply(document: IncomingDocument, person) -> None:
           data={"draft_id": getattr(draft, "pk", None)})
 
 
-def _finish_support(process: IncomingProcess) -> None:
-    from viewflow.workflow.status import STATUS
-
-    from workflows.incoming import IncomingFlow
-
+def _finish_support(incoming_process: IncomingProcess) -> None:
     now = timezone.now()
-    WorkItem.objects.filter(document_id=process.document_id, kind=WorkKind.SUPPORT, status=WorkStatus.OPEN).update(
-        status=WorkStatus.CANCELED, finished_at=now)
-    task = process.task_set.filter(flow_task=IncomingFlow.support, status=STATUS.NEW).first()
-    if task is not None:
-        IncomingFlow.support.run(task)
+    WorkItem.objects.filter(document_id=incoming_process.document_id, kind=WorkKind.SUPPORT,
+                            status=WorkStatus.OPEN).update(status=WorkStatus.CANCELED, finished_at=now)
+    process_driver().finish_support(incoming_process)
 
 
 def give_input(item: WorkItem, person, *, text: str, request=None) -> None:
@@ -814,27 +785,7 @@ def _move_item(item: WorkItem, person, new_person: Person, *, action: str, reaso
     item.save(update_fields=["status", "finished_at", "result"])
     new_item = _new_item(item.document, new_person, item.kind, task=item.task, note=reason)
     if item.task_id:
-        from viewflow.workflow.status import STATUS
-
-        from workflows.incoming import IncomingFlow
-
-        with IncomingFlow.lock(item.task.process_id):
-            task = item.task
-            task.refresh_from_db()
-            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
-                raise IncomingError("Bước này của quy trình đã kết thúc.", code="not_open", status_code=409)
-            # The new owner has not started it: a task the previous owner had started goes back to "assigned",
-            # as viewflow's own reassign expects, so that the new owner can start and finish it.
-            task.owner = new_person
-            task.status = STATUS.ASSIGNED
-            task.started = None
-            task.save(update_fields=["owner", "status", "started"])
-            process = IncomingProcess.objects.get(pk=task.process_id)
-            field_name = {WorkKind.HANDLE: "main_handler", WorkKind.ASSIGN: "lead_head",
-                          WorkKind.INSTRUCT: "leader", WorkKind.PROPOSE: "proposer"}.get(item.kind)
-            if field_name:
-                setattr(process, field_name, new_person)
-                process.save(update_fields=[field_name])
+        process_driver().hand_over(item.task, new_person)
     if is_secret(item.document.confidentiality):
         item.document.named_people.add(new_person)
     _step(item.document, action, person, on_behalf_of=on_behalf_of, target=new_person, text=reason,

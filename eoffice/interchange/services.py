@@ -39,8 +39,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from lxml import etree
 
-from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import Channel
 from eoffice.orgs.models import Agency
 

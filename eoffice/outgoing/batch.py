@@ -31,9 +31,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from eoffice.core.errors import DomainError
 from eoffice.audit.models import AuditRecord
 from eoffice.audit.services import record
+from eoffice.core.errors import DomainError
 from eoffice.orgs.models import Person, RoleCode
 
 from . import services

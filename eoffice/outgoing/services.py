@@ -53,8 +53,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from eoffice.core.errors import DomainError
 from eoffice.audit.services import record
+from eoffice.core.errors import DomainError
 from eoffice.documents.models import (
     URGENCY_RANK,
     Channel,
@@ -67,6 +67,7 @@ from eoffice.documents.models import (
 from eoffice.documents.services import allocate_number, format_number, outgoing_series_for, store_file
 from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 
+from . import policy
 from .models import (
     Capacity,
     Consultation,
@@ -83,6 +84,7 @@ from .models import (
     TwoStepSession,
     VersionKind,
 )
+from .process import driver as process_driver
 
 log = logging.getLogger(__name__)
 
@@ -431,7 +433,7 @@ def _prepare_for_signing(document: OutgoingDocument, person: Person) -> None:
 
 def submit(document: OutgoingDocument, person: Person, *, request=None) -> OutgoingDocument:
     """The drafter sends the draft to the head of the drafting unit (first time, or again after a return)."""
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     with transaction.atomic():
         document = _lock(document)
@@ -458,7 +460,7 @@ def submit(document: OutgoingDocument, person: Person, *, request=None) -> Outgo
 def review(document: OutgoingDocument, person: Person, *, approve: bool, comment: str = "",
            request=None) -> OutgoingDocument:
     """The unit head's check of content and form: approve (on to consultation or the signer) or return."""
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     comment = (comment or "").strip()
     if not approve and not comment:
@@ -467,8 +469,10 @@ def review(document: OutgoingDocument, person: Person, *, approve: bool, comment
         document = _lock(document)
         if document.status != Status.IN_REVIEW:
             raise _error("Dự thảo không ở bước kiểm tra.", "wrong_state", 409)
-        task = flow.open_task(document, "review")
-        behalf = _check_owner(task, person)
+        flow.open_task(document, "review")
+        allowed, behalf = policy.may_review(person, document)
+        if not allowed:
+            raise _error("Chỉ lãnh đạo đơn vị soạn thảo mới kiểm tra dự thảo.", "not_your_task", 403)
         Opinion.objects.create(document=document, step=Step.REVIEW, person=person, on_behalf_of=behalf,
                                unit=document.drafting_unit, approved=approve, text=comment)
         if not approve:
@@ -491,7 +495,7 @@ def review(document: OutgoingDocument, person: Person, *, approve: bool, comment
 def consult(document: OutgoingDocument, person: Person, *, unit: Unit | None = None, agree: bool = True,
             comment: str = "", request=None) -> Consultation:
     """A consulted unit's head gives the unit's opinion; the last one sends the draft on to the signer."""
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     unit = unit or person.unit
     with transaction.atomic():
@@ -528,7 +532,7 @@ def _check_owner(task, person: Person) -> Person | None:
 
 def return_to_drafter(document: OutgoingDocument, person: Person, *, comment: str, request=None) -> OutgoingDocument:
     """The signer (at signing) or the clerk (at the form check) returns the draft to the drafter."""
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     comment = (comment or "").strip()
     if not comment:
@@ -567,7 +571,7 @@ def _signing_input(document: OutgoingDocument) -> bytes:
 
 
 def _start_signing(document: OutgoingDocument, person: Person) -> tuple[OutgoingDocument, Person | None]:
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     document = _lock(document)
     if document.status != Status.TO_SIGN:
@@ -579,7 +583,7 @@ def _start_signing(document: OutgoingDocument, person: Person) -> tuple[Outgoing
 
 def _finish_signing(document: OutgoingDocument, person: Person, behalf: Person | None, signed: bytes,
                     field_name: str, request) -> OutgoingDocument:
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     stored = store_file(signed, name=f"van-ban-{document.pk}-da-ky.pdf")
     _new_version(document, VersionKind.SIGNED, stored, person)
@@ -728,7 +732,7 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
     from signing.keys import KeyStoreError
     from signing.ltv import get_timestamper
     from signing.pades import fill_number_date, sign_seal
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     _require_clerk(document, person)
     with transaction.atomic():
@@ -773,7 +777,7 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
 def release(document: OutgoingDocument, person: Person, *, case_file: Any = None, request=None) -> OutgoingDocument:
     """Release to every recipient at once (see the module docstring). With ``case_file`` the document is filed
     into that file (hồ sơ) in the same transaction: a refused filing releases nothing."""
-    from workflows import outgoing as flow
+    flow = process_driver()
 
     _require_clerk(document, person)
     with transaction.atomic():

@@ -25,7 +25,7 @@ from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 from eoffice.orgs.navigation import HANDLERS
 from eoffice.orgs.scoping import visible_to
 
-from . import batch, register, services
+from . import batch, policy, register, services
 from .models import Capacity, DeliveryKind, OutgoingDocument, Status
 
 STATUS_FILTERS = [("", _l("Tất cả"))] + list(Status.choices)
@@ -199,29 +199,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def _actions(document: OutgoingDocument, person) -> dict[str, bool]:
-    from workflows import outgoing as flow
-
-    tasks = flow.open_steps(document)
-    names = {t.flow_task.name: t for t in tasks}
-    acting = {p.pk for p in person.acting_for()} | {person.pk}
-
-    def mine(name: str) -> bool:
-        task = names.get(name)
-        return task is not None and (task.owner_id is None or task.owner_id in acting)
-
-    clerk = person.has_role(RoleCode.CLERK) and person.agency_id == document.agency_id
-    consult_open = document.status == Status.CONSULTING and person.unit_id and document.consultations.filter(
-        unit_id=person.unit_id, opinion__isnull=True).exists() and person.has_role(RoleCode.UNIT_HEAD)
-    return {
-        "edit": document.drafter_id == person.pk and document.status in (Status.DRAFT, Status.RETURNED),
-        "review": document.status == Status.IN_REVIEW and mine("review"),
-        "consult": bool(consult_open),
-        "sign": document.status == Status.TO_SIGN and mine("sign"),
-        "issue": document.status == Status.SIGNED and clerk,
-        "release": document.status == Status.ISSUED and clerk,
-        "recall": document.status == Status.RELEASED and person.agency_id == document.agency_id
-        and person.has_role(RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER),
-    }
+    return policy.actions(person, document)
 
 
 @login_required

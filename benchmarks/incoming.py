@@ -207,10 +207,10 @@ def main() -> None:
         from django.db import connection
         from django.test import Client
 
+        from eoffice.demo.province import load_demo
+        from eoffice.documents.keyring import ensure_dev_keys
         from eoffice.documents.services import ensure_document_types
-        from eoffice.orgs.demo import load_demo
         from eoffice.orgs.models import Person
-        from signing.keyring import ensure_dev_keys
 
         if connection.vendor != "postgresql":
             sys.exit("the benchmark measures PostgreSQL: DATABASE_URL must be a postgres:// URL")

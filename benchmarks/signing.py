@@ -37,7 +37,7 @@ from pyhanko.sign.fields import SigSeedSubFilter  # noqa: E402
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
-from signing.devservices import DevServices  # noqa: E402
+from signing.dev.services import DevServices  # noqa: E402
 from signing.documents import render_document, sample_document  # noqa: E402
 from signing.keys import SoftwareKeyStore  # noqa: E402
 from signing.pades import BatchSealer  # noqa: E402

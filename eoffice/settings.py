@@ -76,12 +76,15 @@ INSTALLED_APPS = [
     "search",
     "viewflow.workflow",
     "eoffice.documents",
+    "eoffice.notifications",
     "eoffice.incoming",
     "workflows",
     "eoffice.outgoing",
     "eoffice.reports",
     "eoffice.archive",
     "eoffice.interchange",
+    "eoffice.work",
+    "eoffice.demo",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "eoffice.orgs.context_processors.navigation",
+                "eoffice.pages.context_processors.navigation",
             ],
         },
     },

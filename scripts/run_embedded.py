@@ -49,7 +49,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
-    from eoffice.orgs.demo import DEMO_PASSWORD, SHOWCASE_LOGINS
+    from eoffice.demo.province import DEMO_PASSWORD, SHOWCASE_LOGINS
 
     print(f"Preparing the database ({settings.DATABASES['default']['NAME']})...", flush=True)
     manage("migrate", "--no-input", "-v", "0")
@@ -104,7 +104,7 @@ def main() -> int:
 
     # The PKI's CRL/OCSP/TSA first: signing checks revocation before it signs, the demo documents included.
     pki_port = settings.SIGNING_DEV_SERVICES_PORT
-    start("pki-services", [PY, "-m", "signing.devservices", "--pki", str(settings.PKI_DIR), "--port", str(pki_port)])
+    start("pki-services", [PY, "-m", "signing.dev.services", "--pki", str(settings.PKI_DIR), "--port", str(pki_port)])
     # Wait for them before loading the demo documents: the loader would otherwise serve the PKI itself on the port.
     if not wait_for_port("127.0.0.1", pki_port, processes["pki-services"]):
         print(f"The development PKI services did not start on port {pki_port}.", file=sys.stderr)

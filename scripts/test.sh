@@ -68,6 +68,8 @@ PGVERSION="$("$PGBIN/postgres" --version)"
 echo "Test suite on PostgreSQL ($PGVERSION) at 127.0.0.1:$PGPORT and Redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$REDISPORT"
 
 .venv/bin/ruff check .
+# The import contracts of docs/ARCHITECTURE.md ("Layers"), from pyproject.toml's [tool.importlinter].
+.venv/bin/lint-imports --no-cache
 if [ "$#" -gt 0 ]; then
   .venv/bin/pytest "$@"
 else

@@ -1,9 +1,10 @@
-"""Where the product finds people's and agencies' keys: the bridge between the organisation model and `signing`.
+"""Where the signing library finds a key by its subject key, as the deployment configures it.
 
-Subject keys: a person's username; ``seal:<code>`` for an agency's seal.
+Subject keys are plain strings the caller chooses (the product uses a person's username, and ``seal:<code>`` for an
+agency's seal: ``eoffice/documents/keyring.py`` maps people and agencies to them). :func:`key_source` gives the
+key source of a subject key.
 
-In the embedded mode every person and every agency seal has a software key store in the development PKI
-(``settings.PKI_DIR``), created by ``manage.py ensure_dev_pki``.
+In the embedded mode every subject has a software key store in the development PKI (``settings.PKI_DIR``).
 
 In production ``settings.SIGNING_KEYS_FILE`` names a JSON file that maps subject keys to their key source::
 
@@ -34,46 +35,12 @@ from typing import Any
 from django.conf import settings
 
 from .keys import KeySource, KeyStoreError, SoftwareKeyStore
-from .pki import DevPKI, Subject
-
-
-def seal_key(agency) -> str:
-    return f"seal:{agency.code}"
+from .pki import DevPKI
 
 
 def dev_pki() -> DevPKI:
+    """The development PKI of ``settings.PKI_DIR``, its services on ``settings.SIGNING_DEV_SERVICES_PORT``."""
     return DevPKI(Path(settings.PKI_DIR), services_url=f"http://127.0.0.1:{settings.SIGNING_DEV_SERVICES_PORT}")
-
-
-def subjects_for(people: Iterable, agencies: Iterable) -> list[Subject]:
-    """One subject per person who belongs to an agency, and one seal per agency."""
-    subjects = [
-        Subject(
-            key=person.username,
-            common_name=person.get_full_name(),
-            organization=person.agency.name,
-            kind="person",
-            email=person.email or None,
-            title=str(person.position) if person.position_id else None,
-        )
-        for person in people
-        if person.agency_id
-    ]
-    subjects += [
-        Subject(key=seal_key(agency), common_name=agency.name, organization=agency.name, kind="seal")
-        for agency in agencies
-    ]
-    return subjects
-
-
-def ensure_dev_keys() -> int:
-    """Create the development PKI and a key for every person and agency that lacks one; returns the subject count."""
-    from eoffice.orgs.models import Agency, Person
-
-    people = Person.objects.filter(agency__isnull=False, is_active=True).select_related("agency", "position")
-    subjects = subjects_for(people, Agency.objects.filter(is_active=True))
-    dev_pki().ensure(subjects)
-    return len(subjects)
 
 
 def ca_chain() -> list:
@@ -156,24 +123,15 @@ def configured_key_source(key: str) -> KeySource | None:
 
 
 def dev_source(key: str) -> KeySource:
+    """The development PKI's key store of ``key`` (``KeyError`` when it has none)."""
     pki = dev_pki()
     return SoftwareKeyStore(pki.key_store_path(key), pki.key_store_passphrase(key))
 
 
-def person_key_source(person) -> KeySource:
-    try:
-        return configured_key_source(person.username) or dev_source(person.username)
-    except KeyError as exc:
-        raise KeyStoreError(f"Chưa có khóa ký số cho {person.get_full_name()}.") from exc
-    except KeyStoreError as exc:
-        raise KeyStoreError(f"Chưa có khóa ký số cho {person.get_full_name()}: {exc}") from exc
+def key_source(key: str) -> KeySource:
+    """The key source of subject ``key``: the one ``SIGNING_KEYS_FILE`` gives, else the development key store.
 
-
-def seal_key_source(agency) -> KeySource:
-    key = seal_key(agency)
-    try:
-        return configured_key_source(key) or dev_source(key)
-    except KeyError as exc:
-        raise KeyStoreError(f"Chưa có khóa đóng dấu của {agency.name}.") from exc
-    except KeyStoreError as exc:
-        raise KeyStoreError(f"Chưa có khóa đóng dấu của {agency.name}: {exc}") from exc
+    Raises :class:`KeyStoreError` when the keys file has no usable entry, and ``KeyError`` when there is no keys
+    file and the development PKI has no key for ``key``.
+    """
+    return configured_key_source(key) or dev_source(key)

@@ -1,7 +1,7 @@
 """Timestamps and long-term validation: PAdES B-T, B-LT and B-LTA.
 
 - B-T: a signature carries an RFC 3161 timestamp from a TSA. :func:`get_timestamper` gives the configured TSA
-  (``settings.SIGNING_TSA_URL``), else the development TSA when :mod:`signing.devservices` is listening on
+  (``settings.SIGNING_TSA_URL``), else the development TSA when :mod:`signing.dev.services` is listening on
   ``settings.SIGNING_DEV_SERVICES_PORT``, else ``None`` (the signature is then B-B, without a trusted time).
 - B-LT: the document carries, in its Document Security Store (DSS), the certificates, CRLs and OCSP responses
   needed to validate every signature without asking the CAs again — they may be gone in twenty years.

@@ -12,7 +12,7 @@ signing, validation, revocation and long-term validation can be exercised end to
         └── Development Time-Stamping Authority (critical EKU timeStamping)
 
 Every certificate points its CRL distribution point and OCSP responder at ``services_url``, which
-:mod:`signing.devservices` serves on a loopback port.
+:mod:`signing.dev.services` serves on a loopback port.
 
 Layout of ``directory`` (everything is plain files so a developer can inspect it with ``openssl``):
 
@@ -131,7 +131,7 @@ class DevPKI:
 
     ``ensure`` is idempotent and safe to call at every start: the CAs are created once, then one certificate and
     one encrypted PKCS#12 key store per subject not yet known. A file lock serialises concurrent writers (two
-    processes starting at once). The OCSP and CRL answers of :mod:`signing.devservices` are computed from the same
+    processes starting at once). The OCSP and CRL answers of :mod:`signing.dev.services` are computed from the same
     directory, so a revocation made by any process is visible to the services at the next request.
     """
 

@@ -1,7 +1,7 @@
 """Celery tasks of the signing queue: sealing a batch of stored documents with the agency's key.
 
 The clerk releases many dispatches at once; the agency signature (the seal) is applied in the background.
-The rules it keeps (ARCHITECTURE.md):
+The rules it keeps (docs/ARCHITECTURE.md, "Rules that keep it right"):
 
 * A signed file is immutable: each result is written as a **new** file next to its input, never over anything;
   its sha256 is recorded in the result.
@@ -100,10 +100,10 @@ def seal_stored_files(
 def seal_source(seal_key: str) -> KeySource:
     """The agency's key for ``seal_key`` (e.g. ``seal:000.00.20.H01``): the source ``SIGNING_KEYS_FILE`` names (an
     HSM or token, or a PKCS#12 file), else the development PKI's key store in ``settings.PKI_DIR``."""
-    from . import keyring
+    from .keyring import key_source
 
     try:
-        return keyring.configured_key_source(seal_key) or keyring.dev_source(seal_key)
+        return key_source(seal_key)
     except KeyError as exc:
         raise KeyStoreError(f"Không có khóa đóng dấu cho {seal_key}.") from exc
 

@@ -15,7 +15,7 @@
 - ``pdfsig_nssdb`` (session): an NSS database (``sql:<dir>``) trusting the dev root, for poppler's ``pdfsig``;
   ``run_pdfsig(data) -> str`` runs ``pdfsig -nssdir`` on PDF bytes and returns its output. Assert
   "Signature Validation: Signature is Valid." per signature, and "Certificate is Trusted." once per distinct
-  certificate (poppler 22.12 complains about repeated certificates, see ARCHITECTURE.md).
+  certificate (poppler 22.12 complains about repeated certificates, see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from signing.devservices import DevServices
+from signing.dev.services import DevServices
 from signing.pki import DevPKI, Subject
 
 AGENCY_STP = "Sở Tư pháp tỉnh Bình Minh"

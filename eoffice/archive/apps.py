@@ -12,9 +12,11 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .indexing import register_sources
         from .scoping import register_archive_rules
 
         register_archive_rules()
+        register_sources()
         from django.conf import settings
 
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)

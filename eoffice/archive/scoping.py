@@ -17,7 +17,6 @@ from eoffice.orgs.scoping import scoping_rule, visible_to
 def register_archive_rules() -> None:
     from eoffice.documents.models import StoredFile
 
-    from .indexing import register_sources
     from .models import ArchivedVersion, CaseFile, DocumentText, FileEntry, RetentionPeriod, Transfer
     from .services import FILE_MANAGERS
 
@@ -52,4 +51,3 @@ def register_archive_rules() -> None:
     def texts(queryset, person):
         return queryset.filter(stored_file__in=visible_to(StoredFile, person).values("pk"))
 
-    register_sources()

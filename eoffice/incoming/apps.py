@@ -9,6 +9,8 @@ class IncomingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .indexing import register_incoming_source
         from .scoping import register_incoming_rules
 
         register_incoming_rules()
+        register_incoming_source()

@@ -29,7 +29,7 @@ class ReceiptStatus(models.TextChoices):
 
 
 class DocumentMetadata(models.Model):
-    """The metadata of a dispatch (DOMAIN.md), shared by receipts and registered documents."""
+    """The metadata of a dispatch (docs/DOMAIN.md, "Documents"), shared by receipts and registered documents."""
 
     issuer_agency = models.ForeignKey(
         "orgs.Agency", verbose_name=_("cơ quan ban hành"), null=True, blank=True, on_delete=models.PROTECT,

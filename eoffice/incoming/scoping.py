@@ -59,7 +59,7 @@ def register_incoming_rules() -> None:
 
     @scoping_rule(Receipt)
     def receipts(queryset, person):
-        # A secret receipt, like a secret document, is for the people named on it only (DOMAIN.md): the sender
+        # A secret receipt, like a secret document, is for the people named on it only (docs/DOMAIN.md, "Confidentiality: who sees what"): the sender
         # names the clerk who registers it in the secret register and the people it is for; the agency's other
         # clerks and leaders do not see it, not even in the queue.
         if not person.agency_id:

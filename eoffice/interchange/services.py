@@ -112,7 +112,8 @@ def peer_serving(code: str) -> Peer | None:
 
 def signer_for(agency: Agency) -> EdxmlSigner:
     """The agency's seal key (its certificate signs what the agency sends)."""
-    from signing.keyring import dev_pki, seal_key
+    from eoffice.documents.keyring import seal_key
+    from signing.keyring import dev_pki
 
     pki = dev_pki()
     key = seal_key(agency)

@@ -9,7 +9,6 @@ class OrgsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
         from .scoping import register_org_rules
 
         register_org_rules()

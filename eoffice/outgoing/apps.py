@@ -10,6 +10,8 @@ class OutgoingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401 - listens to the recipients' status signal
+        from .indexing import register_outgoing_source
         from .scoping import register_outgoing_rules
 
         register_outgoing_rules()
+        register_outgoing_source()

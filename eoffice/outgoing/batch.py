@@ -27,6 +27,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from celery import current_app
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from django.utils.translation import gettext as _
 from eoffice.audit.models import AuditRecord
 from eoffice.audit.services import record
 from eoffice.core.errors import DomainError
+from eoffice.notifications.services import notify
 from eoffice.orgs.models import Person, RoleCode
 
 from . import services
@@ -42,6 +44,7 @@ from .models import OutgoingDocument, Status
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+ISSUE_TASK = "signing.outgoing_issue"
 QUEUED = "outgoing.batch_queued"
 FAILED = "outgoing.batch_failed"
 OBJECT_TYPE = OutgoingDocument._meta.label_lower
@@ -88,8 +91,6 @@ def issue_batch(documents: Iterable[int | OutgoingDocument], clerk: Person, *, r
     """
     from eoffice.orgs.scoping import visible_to
 
-    from .tasks import issue_and_release
-
     if not clerk.has_role(RoleCode.CLERK) or not clerk.agency_id:
         raise DomainError(_("Chỉ văn thư của cơ quan ban hành được cấp số, đóng dấu và phát hành."),
                           code="not_clerk", status_code=403)
@@ -120,8 +121,9 @@ def issue_batch(documents: Iterable[int | OutgoingDocument], clerk: Person, *, r
             record(QUEUED, actor=clerk, obj=found[pk], request=request,
                    data={"batch": batch, "task": task_id, "release": release})
         for pk, task_id in zip(ids, tasks, strict=True):
-            transaction.on_commit(lambda pk=pk, task_id=task_id: issue_and_release.apply_async(
-                args=[pk, clerk.pk], kwargs={"release": release, "batch": batch}, task_id=task_id))
+            # By name (the task module calls this one): ``signing.outgoing_issue`` in eoffice.outgoing.tasks.
+            transaction.on_commit(lambda pk=pk, task_id=task_id: current_app.send_task(
+                ISSUE_TASK, args=[pk, clerk.pk], kwargs={"release": release, "batch": batch}, task_id=task_id))
     return Queued(batch=batch, documents=ids, tasks=tasks, release=release)
 
 
@@ -161,8 +163,6 @@ def run_one(document_id: int, clerk_id: int, *, release: bool = True, batch: str
 def record_failure(document_id: int, clerk_id: int, *, reason: str, code: str = "error", batch: str = "") -> None:
     """Record why the batch could not finish ``document_id``: an audit record the pages show, and a notification
     to the clerk (once per batch and document)."""
-    from eoffice.reports.services import notify
-
     document = OutgoingDocument.objects.filter(pk=document_id).first()
     clerk = Person.objects.filter(pk=clerk_id).first()
     if document is None:

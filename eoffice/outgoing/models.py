@@ -1,7 +1,7 @@
 """Outgoing dispatches (văn bản đi): the document from its first draft to its release, and its deliveries.
 
 - :class:`OutgoingDocument`: one dispatch, draft and issued document alike (its status says which). Holds the
-  metadata of DOMAIN.md, the intended signer and capacity, and, once issued, the number, notation and date.
+  metadata of docs/DOMAIN.md ("Documents"), the intended signer and capacity, and, once issued, the number, notation and date.
 - :class:`DraftVersion`: every file the document ever had, in order (upload, DOCX conversion, number/date fields,
   the leader's signature, numbering, the seal). Files are immutable :class:`~eoffice.documents.models.StoredFile`.
 - :class:`Opinion`: what reviewers, consulted units, the signer and the clerk said (approve / return, with text).

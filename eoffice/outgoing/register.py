@@ -2,6 +2,8 @@
 
 One register per agency, series and year. The rows are the issued documents the person may see (the same
 :func:`~eoffice.orgs.scoping.visible_to` gate as everywhere), in number order, read in a constant number of queries.
+The print-outs are written by the shared register writer, ``eoffice.documents.printing``, as the incoming
+register's are.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from eoffice.documents.printing import Column, TitlePage, write_pdf, write_xlsx
 from eoffice.orgs.scoping import visible_to
 
 from .models import Delivery, OutgoingDocument
@@ -27,6 +30,10 @@ COLUMNS = (
     "Số lượng bản",
     "Ghi chú",
 )
+#: The columns as printed: :data:`COLUMNS` with their widths in mm.
+PRINT_COLUMNS = tuple(Column(title, width) for title, width in zip(COLUMNS, (30, 22, 75, 32, 50, 32, 15, 27),
+                                                                     strict=True))
+EMPTY_TEXT = "Chưa có văn bản nào trong sổ."
 
 
 @dataclass(frozen=True)
@@ -110,68 +117,26 @@ def title_of(agency, year: int, series_name: str) -> str:
     return f"{series_name.upper()} NĂM {year} — {agency.name.upper()}"
 
 
+def _print_parts(agency, year: int, series_name: str, rows: list[RegisterRow]):
+    """The title page (the file's author and title; the outgoing register prints no cover), the heading above the
+    table and the rows as the shared writer takes them (the number of copies stays a number in the XLSX)."""
+    title_page = TitlePage(title=series_name.upper(), agency_name=agency.name, year=year)
+    cells = ([*row.cells()[:6], row.copies, row.notes] for row in rows)
+    return title_page, title_of(agency, year, series_name), cells
+
+
 def register_pdf(agency, year: int, series_name: str, rows: list[RegisterRow]) -> bytes:
     """The register printed on A4 landscape in Liberation Serif (metric-compatible with Times New Roman)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
-
-    from signing.images import font_path
-
-    for name, style in (("RegisterSerif", "Regular"), ("RegisterSerifBold", "Bold")):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(font_path(style))))
-    cell = ParagraphStyle("cell", fontName="RegisterSerif", fontSize=9.5, leading=11.5)
-    head = ParagraphStyle("head", parent=cell, fontName="RegisterSerifBold", alignment=1)
-    title = ParagraphStyle("title", fontName="RegisterSerifBold", fontSize=14, leading=18, alignment=1)
-    widths = [30 * mm, 22 * mm, 75 * mm, 32 * mm, 50 * mm, 32 * mm, 15 * mm, 27 * mm]
-    data = [[Paragraph(c, head) for c in COLUMNS], [Paragraph(str(i), head) for i in range(1, 9)]]
-    data += [[Paragraph(_escape(v), cell) for v in row.cells()] for row in rows]
-    table = LongTable(data, colWidths=widths, repeatRows=2)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    title_page, heading, cells = _print_parts(agency, year, series_name, rows)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=title_of(agency, year, series_name),
-                            author=agency.name, creator="eoffice", lang="vi")
-    story = [Paragraph(_escape(title_of(agency, year, series_name)), title), Spacer(1, 6 * mm), table]
-    if not rows:
-        story.append(Paragraph("Chưa có văn bản nào trong sổ.", cell))
-    doc.build(story)
+    write_pdf(buffer, title_page=title_page, columns=PRINT_COLUMNS, rows=cells, font_size=9.5, cover=False,
+              heading=heading, empty_text=EMPTY_TEXT)
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(text)
-
-
 def register_xlsx(agency, year: int, series_name: str, rows: list[RegisterRow]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"So van ban di {year}"
-    sheet.append([title_of(agency, year, series_name)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    sheet["A1"].font = Font(name="Times New Roman", bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append(row.cells()[:6] + [row.copies, row.notes])
-    thin = Side(style="thin")
-    for cells in sheet.iter_rows(min_row=2):
-        for c in cells:
-            c.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-            c.font = Font(name="Times New Roman", bold=c.row == 2, size=12 if c.row > 2 else 11)
-    for letter, width in zip("ABCDEFGH", (16, 12, 50, 20, 35, 20, 10, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
+    title_page, heading, cells = _print_parts(agency, year, series_name, rows)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(buffer, title_page=title_page, columns=PRINT_COLUMNS, rows=cells, sheet_title=f"So van ban di {year}",
+               cover=False, heading=heading)
     return buffer.getvalue()

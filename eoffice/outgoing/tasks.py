@@ -1,7 +1,10 @@
 """Celery tasks of outgoing dispatches: each calls one service function and is safe to run twice.
 
-- ``outgoing.convert_docx`` (queue ``conversion``, :data:`CONVERSION_QUEUE`): DOCX → PDF with LibreOffice headless,
-  on its own queue so that slow conversions never hold up deliveries or signing.
+The actions (:mod:`eoffice.outgoing.services`, :mod:`eoffice.outgoing.batch`) never import this module: they send
+these tasks by name after commit, so the names below are part of their contract.
+
+- ``outgoing.convert_docx`` (queue ``conversion``, :data:`.services.drafting.CONVERSION_QUEUE`): DOCX → PDF with
+  LibreOffice headless, on its own queue so that slow conversions never hold up deliveries or signing.
 - ``interchange.outgoing_deliver`` / ``interchange.outgoing_recall`` (queue ``interchange`` by the project's routes):
   hand a delivery to (or recall it from) a recipient agency of this deployment.
 - ``signing.outgoing_issue`` (queue ``signing`` by the project's routes): one document of the clerk's batch issue
@@ -12,9 +15,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from . import batch as batches
 from . import services
-
-CONVERSION_QUEUE = "conversion"
 
 
 @shared_task(name="outgoing.convert_docx", acks_late=True, max_retries=2)
@@ -47,8 +49,6 @@ def issue_and_release(self, document_id: int, clerk_id: int, *, release: bool = 
     Refusals of the service functions are recorded for the clerk by :func:`batch.run_one`; anything unexpected
     (a lost database connection, …) is retried, then recorded as a failure. Safe to run twice.
     """
-    from . import batch as batches
-
     try:
         return batches.run_one(document_id, clerk_id, release=release, batch=batch)
     except Exception as exc:

@@ -15,9 +15,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from .scoping import register_report_rules
-
-        register_report_rules()
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
         if isinstance(schedule, dict) and REMINDER_SCHEDULE_NAME not in schedule:
             from celery.schedules import crontab

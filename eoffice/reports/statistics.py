@@ -1,4 +1,4 @@
-"""Statistics of incoming dispatches, exactly as DOMAIN.md ("What the agencies measure") defines them.
+"""Statistics of incoming dispatches, exactly as docs/DOMAIN.md ("Deadlines, reminders and statistics") defines them.
 
 Definitions, for a period ``[start, end]`` of whole days in the deployment's time zone (``TIME_ZONE``):
 

@@ -12,9 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from eoffice.demo.province import DEMO_PASSWORD, load_demo
 from eoffice.documents.services import ensure_document_types
 from eoffice.incoming.models import DocumentStatus, IncomingDocument
-from eoffice.orgs.demo import DEMO_PASSWORD, load_demo
 from eoffice.orgs.models import Person
 from tests.e2e.conftest import login, off_the_loop
 from tests.fixtures_pki import make_sample_pdf

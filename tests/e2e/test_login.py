@@ -1,6 +1,6 @@
 import pytest
 
-from eoffice.orgs.demo import DEMO_PASSWORD, load_demo
+from eoffice.demo.province import DEMO_PASSWORD, load_demo
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,11 +17,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from eoffice.demo.province import DEMO_PASSWORD
 from eoffice.incoming.models import IncomingDocument, Receipt
-from eoffice.orgs.demo import DEMO_PASSWORD
 from eoffice.orgs.models import Person
 from eoffice.outgoing.models import Delivery, DeliveryStatus, OutgoingDocument, Status
-from signing.softhsm import softhsm_available
+from signing.dev.softhsm import softhsm_available
 from tests.outgoing._celery import drain, outgoing_worker
 from tests.outgoing.conftest import draft_pdf, keys, province  # noqa: F401 - fixtures
 from tests.signing.test_agent import start_agent, stop_agent

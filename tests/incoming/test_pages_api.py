@@ -98,7 +98,8 @@ def test_inbox_lists_hoa_toc_before_khan_before_ordinary_in_both_directions(offi
     assert order == sorted(order)
     assert order[-1] < html.index("1/UBND-VP") and order[-1] < html.index("Dự thảo số 4<")
     urgencies = [row["urgency"] for row in client.get("/api/v1/my-tasks/").json()["results"]]
-    assert urgencies == ["hoa_toc", "khan", "thuong"]  # the API lists the incoming steps, most urgent first
+    # The API lists the page's rows (both directions), in the page's order.
+    assert urgencies == ["hoa_toc", "thuong_khan", "khan", "thuong", "thuong"]
 
 
 def test_inbox_filters_by_direction_step_and_text(office, pdf, client):

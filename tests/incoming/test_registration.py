@@ -14,7 +14,7 @@ from eoffice.documents.models import NumberSeries
 from eoffice.documents.services import allocate_number, format_number, store_file
 from eoffice.incoming import services
 from eoffice.incoming.models import IncomingDocument, Receipt, ReceiptStatus
-from eoffice.incoming.services import IncomingError
+from eoffice.incoming.services import IncomingError, registration
 
 from .conftest import metadata, sample_pdf_bytes
 
@@ -104,7 +104,7 @@ def test_failed_registration_after_numbering_rolls_the_number_back(office, pdf, 
     def boom(*args, **kwargs):
         raise IncomingError("lỗi giả lập", code="boom")
 
-    monkeypatch.setattr(services, "_start_flow", boom)
+    monkeypatch.setattr(registration, "_start_flow", boom)
     with pytest.raises(IncomingError):
         register(office, pdf, n=2)
     monkeypatch.undo()
@@ -173,7 +173,7 @@ def test_store_file_is_content_addressed(db):
 def test_scanned_paper_original_becomes_sao_y_signed_by_the_agency(office, pdf, dev_pki, dev_pki_settings):
     from urllib.parse import urlsplit
 
-    from signing.keyring import ensure_dev_keys
+    from eoffice.documents.keyring import ensure_dev_keys
     from signing.validation import validate_pdf
 
     dev_pki_settings.SIGNING_DEV_SERVICES_PORT = urlsplit(dev_pki.services.url).port

@@ -15,6 +15,7 @@ from eoffice.incoming import services, signals
 from eoffice.incoming.models import DocumentStatus, IncomingProcess, Step, WorkItem, WorkKind, WorkStatus
 from eoffice.incoming.services import IncomingError
 from eoffice.outgoing.models import OutgoingDocument, Status
+from eoffice.work.replies import draft_reply
 
 from .conftest import metadata
 
@@ -43,14 +44,14 @@ def released(draft: OutgoingDocument, notation: str = "07/STP-PBGDPL") -> Outgoi
 
 def test_drafting_a_reply_keeps_the_handling_open_and_opens_the_same_draft_twice(office, pdf):
     doc, item = handled_by_specialist(office, pdf)
-    draft = services.draft_reply(item, office.specialist)
+    draft = draft_reply(item, office.specialist)
     assert draft.answers_incoming_id == doc.pk and draft.drafter == office.specialist
-    assert services.draft_reply(item, office.specialist).pk == draft.pk
+    assert draft_reply(item, office.specialist).pk == draft.pk
     item.refresh_from_db()
     assert item.status == WorkStatus.OPEN
     assert Step.objects.filter(document=doc, action="reply_drafted").count() == 1
     with pytest.raises(IncomingError):
-        services.draft_reply(item, office.specialist2)
+        draft_reply(item, office.specialist2)
 
 
 def test_released_reply_finishes_the_handling_closes_the_document_and_tells_the_sender(
@@ -58,7 +59,7 @@ def test_released_reply_finishes_the_handling_closes_the_document_and_tells_the_
     receipt = services.receive(office.agency, files=[("cv.pdf", pdf)], metadata=metadata(), source="test",
                                source_ref="r-1")
     doc, item = handled_by_specialist(office, pdf, receipt=receipt)
-    draft = released(services.draft_reply(item, office.specialist))
+    draft = released(draft_reply(item, office.specialist))
     seen = []
     signals.status_changed.connect(lambda **kw: seen.append(kw["status"]), weak=False, dispatch_uid="t-reply")
     try:
@@ -91,7 +92,7 @@ def test_reply_after_handling_was_finished_only_records_the_reply(office, pdf):
 
 def test_reply_of_another_agency_changes_nothing(office, pdf):
     doc, item = handled_by_specialist(office, pdf)
-    draft = released(services.draft_reply(item, office.specialist))
+    draft = released(draft_reply(item, office.specialist))
     draft.agency = office.other_agency
     assert services.reply_released(doc.pk, draft) is None
     item.refresh_from_db()

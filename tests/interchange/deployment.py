@@ -22,13 +22,14 @@ RECEIVER_NAME = "Bộ Tư pháp"
 
 
 def _keys(people, agencies) -> None:
-    from signing.keyring import dev_pki, subjects_for
+    from eoffice.documents.keyring import subjects_for
+    from signing.keyring import dev_pki
 
     dev_pki().ensure(subjects_for(people, agencies))
 
 
 def setup_sender() -> dict:
-    from eoffice.orgs.demo import load_demo
+    from eoffice.demo.province import load_demo
     from eoffice.orgs.models import Agency, Person
 
     load_demo()

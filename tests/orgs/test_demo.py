@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from eoffice.orgs.demo import AGENCIES, DEMO_PASSWORD, SHOWCASE_LOGINS, load_demo
+from eoffice.demo.province import AGENCIES, DEMO_PASSWORD, SHOWCASE_LOGINS, load_demo
 from eoffice.orgs.models import Agency, AgencyKind, Delegation, Person, Role, RoleCode, Unit
 
 pytestmark = pytest.mark.django_db

@@ -32,8 +32,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_province(dev_pki_settings, dev_pki):
     """The demo province on a fresh database, the signing code pointed at the test PKI and its services."""
+    from eoffice.demo.province import load_demo
     from eoffice.documents.services import ensure_document_types
-    from eoffice.orgs.demo import load_demo
 
     # The command looks for the PKI services on this port (and serves them itself when nothing listens there).
     dev_pki_settings.SIGNING_DEV_SERVICES_PORT = urlparse(dev_pki.services.url).port

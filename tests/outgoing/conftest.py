@@ -36,8 +36,8 @@ def person(username: str) -> Person:
 
 @pytest.fixture
 def province(db) -> Province:
+    from eoffice.demo.province import load_demo
     from eoffice.documents.services import ensure_document_types
-    from eoffice.orgs.demo import load_demo
 
     ensure_document_types()  # a transactional test flushed the seeded code table
     load_demo()
@@ -62,7 +62,7 @@ def province(db) -> Province:
 @pytest.fixture
 def keys(dev_pki_settings, dev_pki, province: Province) -> Province:
     """Software key stores for the people who sign and the seals of the agencies involved."""
-    from signing.keyring import subjects_for
+    from eoffice.documents.keyring import subjects_for
 
     people = [province.director, province.deputy, province.clerk]
     dev_pki.ensure(subjects_for(people, [province.stp, province.dongson]))

@@ -18,10 +18,10 @@ from rest_framework.test import APIClient
 from eoffice.audit.models import AuditRecord
 from eoffice.documents.models import NumberSeries
 from eoffice.documents.services import store_file
+from eoffice.notifications.models import Notification
 from eoffice.orgs.models import Person, Unit
 from eoffice.outgoing import batch, services
 from eoffice.outgoing.models import OutgoingDocument, Status, VersionKind
-from eoffice.reports.models import Notification
 from tests.signing._pdf_checks import pyhanko_statuses
 
 from .conftest import draft_pdf

@@ -189,7 +189,7 @@ def test_only_the_assigned_leader_or_a_delegate_signs(keys):
 
 
 def test_only_a_clerk_of_the_agency_numbers_and_a_failed_seal_consumes_no_number(keys, dev_pki_settings):
-    from signing.keyring import seal_key_source
+    from eoffice.documents.keyring import seal_key_source
 
     p = keys
     document = to_signed(p, new_draft(p))

@@ -16,6 +16,7 @@ from eoffice.incoming.models import DocumentStatus, Step, WorkItem, WorkKind, Wo
 from eoffice.orgs.models import Delegation
 from eoffice.outgoing import services
 from eoffice.outgoing.models import Status
+from eoffice.work.replies import draft_reply
 
 from .conftest import draft_pdf
 
@@ -85,7 +86,7 @@ def test_released_reply_closes_the_incoming_work_and_the_clerk_files_it_when_rel
     incoming.assign_handlers(item, p.unit_head, main_handler=p.specialist)
     handle = WorkItem.objects.get(document=doc, kind=WorkKind.HANDLE, status=WorkStatus.OPEN)
 
-    reply = incoming.draft_reply(handle, p.specialist)
+    reply = draft_reply(handle, p.specialist)
     services.add_version(reply, p.specialist, "tra-loi.pdf", draft_pdf(p.director))
     services.submit(reply, p.specialist)
     services.review(reply, p.unit_head, approve=True)

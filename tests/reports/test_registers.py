@@ -13,14 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from eoffice.documents.models import Channel, Confidentiality
-from eoffice.reports.registers import (
-    INCOMING_COLUMNS,
-    Column,
-    TitlePage,
-    incoming_register,
-    write_pdf,
-    write_xlsx,
-)
+from eoffice.documents.printing import Column, TitlePage, write_pdf, write_xlsx
+from eoffice.reports.registers import INCOMING_COLUMNS, incoming_register
 
 from .conftest import at, give, make_doc
 

@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 
 from eoffice.incoming.models import DocumentStatus, Instruction, WorkKind, WorkStatus
-from eoffice.reports import services
-from eoffice.reports.models import Notification
+from eoffice.notifications import services
+from eoffice.notifications.models import Notification
 from eoffice.reports.services import DUE_SOON, OVERDUE, due_reminders, send_deadline_reminders
 
 from .conftest import at, give, make_doc

@@ -66,7 +66,7 @@ def pdfsig(pdf: bytes, nssdir: str, tmp: Path) -> list[PdfsigEntry]:
 
 def assert_pdfsig_all_valid(pdf: bytes, nssdir: str, tmp: Path, expected: int) -> list[PdfsigEntry]:
     """Every signature valid; trust asserted once per distinct signer (poppler 22.12 reports the second and later
-    signatures of the same certificate as "Unknown issue", see ARCHITECTURE.md)."""
+    signatures of the same certificate as "Unknown issue", see docs/ARCHITECTURE.md)."""
     entries = pdfsig(pdf, nssdir, tmp)
     assert len(entries) == expected, entries
     assert all(e.valid for e in entries), entries

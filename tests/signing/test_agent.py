@@ -20,8 +20,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 
 from signing import twostep
 from signing.agent.server import AgentConfig, AgentConfigError, check_loopback
+from signing.dev.softhsm import SoftHSMToken, softhsm_available
 from signing.images import signature_image
-from signing.softhsm import SoftHSMToken, softhsm_available
 from tests.signing.test_pkcs11 import PIN, SPY_MODULE, make_person_token, nss_dir, pdfsig  # noqa: F401 - fixture
 from tests.signing.test_twostep import BLOCK, assert_visible, only_signature
 

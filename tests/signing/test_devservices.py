@@ -22,7 +22,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
-from signing.devservices import DevServices
+from signing.dev.services import DevServices
 from signing.pki import DevPKI, Subject
 from tests.fixtures_pki import CLERK_KEY, free_loopback_port
 
@@ -171,7 +171,7 @@ def test_services_refuse_non_loopback_address(dev_pki: DevPKI) -> None:
 def test_command_line_serves_until_stopped(tmp_path: Path) -> None:
     port = free_loopback_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "signing.devservices", "--pki", str(tmp_path / "pki"), "--port", str(port)],
+        [sys.executable, "-m", "signing.dev.services", "--pki", str(tmp_path / "pki"), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,13 +12,13 @@ import pytest
 from django.test import override_settings
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signing import keyring
+from eoffice.documents import keyring
+from signing.dev.softhsm import create_token, softhsm_available
 from signing.documents import render_document, sample_document
 from signing.images import seal_image, signature_image
 from signing.keys import KeyStoreError, SoftwareKeyStore
 from signing.pades import sign_person, sign_seal
 from signing.pkcs11 import Pkcs11KeySource
-from signing.softhsm import create_token, softhsm_available
 from signing.validation import default_trust_roots, validate_pdf
 from tests.fixtures_pki import AGENCY_STP, DIRECTOR_KEY, SEAL_STP_KEY
 

@@ -23,7 +23,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.validation import validate_pdf_signature
 
 from signing import pkcs11 as p11
-from signing.softhsm import SoftHSMToken, create_token, softhsm_available
+from signing.dev.softhsm import SoftHSMToken, create_token, softhsm_available
 from tests.fixtures_pki import DIRECTOR_KEY
 
 pytestmark = pytest.mark.skipif(

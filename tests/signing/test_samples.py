@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from signing.devservices import DevServices
+from signing.dev.services import DevServices
 from signing.management.commands.make_samples import SUBJECTS
 from signing.pades import COPY_FIELD, PERSON_FIELD, SEAL_FIELD
 from signing.pki import DevPKI

@@ -88,7 +88,7 @@ def test_default_trust_roots_come_from_settings(two_signatures: bytes, dev_pki_s
 def test_pdfsig_accepts_every_signature(two_signatures: bytes, run_pdfsig: Callable[[bytes], str]) -> None:
     output = run_pdfsig(two_signatures)
     assert output.count("Signature Validation: Signature is Valid.") == 2, output
-    # two distinct certificates: each must be trusted (see ARCHITECTURE.md on repeated certificates)
+    # two distinct certificates: each must be trusted (see docs/ARCHITECTURE.md on repeated certificates)
     assert output.count("Certificate Validation: Certificate is Trusted.") == 2, output
     assert re.search(r"Signer full Distinguished Name: .*CN=Nguy", output), output
 

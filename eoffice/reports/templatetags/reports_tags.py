@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from eoffice.reports.services import unread_count
+from eoffice.notifications.services import unread_count
 
 register = template.Library()
 

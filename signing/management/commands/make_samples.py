@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from signing import pades
-from signing.devservices import DevServices, is_listening
+from signing.dev.services import DevServices, is_listening
 from signing.documents import date_line, render_document, sample_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore

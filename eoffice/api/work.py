@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from eoffice.archive.services import files_open_to
 from eoffice.core.errors import DomainError
 from eoffice.documents.models import Urgency
 from eoffice.incoming import services
@@ -27,7 +28,7 @@ from eoffice.incoming.services import IncomingError
 from eoffice.orgs.models import Person, Unit
 from eoffice.orgs.scoping import visible_to
 from eoffice.outgoing.models import OutgoingDocument
-from eoffice.work import inbox
+from eoffice.work import inbox, replies
 
 from .incoming import IncomingDocumentSerializer, WorkItemSerializer
 from .outgoing import OutgoingDocumentSerializer
@@ -44,7 +45,8 @@ class TaskActionSerializer(serializers.Serializer):
     """
 
     action = serializers.ChoiceField(choices=["instruct", "propose", "send_back", "represent", "assign", "finish",
-                                              "give_input", "mark_read", "reassign", "take_back", "extend"])
+                                              "draft_reply", "give_input", "mark_read", "reassign", "take_back",
+                                              "extend"])
     text = serializers.CharField(required=False, allow_blank=True, default="",
                                  help_text="Nội dung; lý do khi trả lại, chuyển, thu hồi hoặc gia hạn.")
     lead_unit = serializers.IntegerField(required=False)
@@ -56,7 +58,10 @@ class TaskActionSerializer(serializers.Serializer):
     main_handler = serializers.IntegerField(required=False)
     co_handlers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     to = serializers.IntegerField(required=False, help_text="Người nhận việc (reassign).")
-    draft_reply = serializers.BooleanField(default=False)
+    draft_reply = serializers.BooleanField(default=False, help_text="finish: dự thảo văn bản trả lời thay vì kết "
+                                          "thúc (việc xử lý xong khi văn bản trả lời được phát hành).")
+    case_file = serializers.IntegerField(required=False, allow_null=True,
+                                         help_text="finish: hồ sơ (đang mở) để đưa văn bản vào.")
 
 
 class InboxRowSerializer(serializers.Serializer):
@@ -201,8 +206,17 @@ class MyTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             services.assign_handlers(item, user, main_handler=person(v["main_handler"]),
                                      co_handlers=[person(p) for p in v["co_handlers"]], note=v["text"],
                                      request=request)
-        elif name == "finish":
-            services.finish_handling(item, user, result=v["text"], draft_reply=v["draft_reply"], request=request)
+        elif name in ("finish", "draft_reply"):
+            # One rule with the page (eoffice.work.replies.handle): drafting a reply keeps the handling open
+            # until the reply is released; finishing files the document when a file is named.
+            case_file = None
+            if v.get("case_file") is not None:
+                case_file = get_object_or_404(files_open_to(user), pk=v["case_file"])
+            draft = replies.handle(item, user, result=v["text"], draft_reply=name == "draft_reply" or v["draft_reply"],
+                                   case_file=case_file, request=request)
+            if draft is not None:
+                item.refresh_from_db()
+                return Response({**WorkItemSerializer(item).data, "reply_draft": draft.pk})
         elif name == "give_input":
             services.give_input(item, user, text=v["text"], request=request)
         elif name == "mark_read":

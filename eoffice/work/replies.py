@@ -10,7 +10,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from eoffice.incoming.models import WorkItem
-from eoffice.incoming.services import lock_handling, record_reply_drafted, register_reply_starter
+from eoffice.incoming.services import (
+    finish_handling_and_file,
+    lock_handling,
+    record_reply_drafted,
+    register_reply_starter,
+)
 from eoffice.outgoing.models import OutgoingDocument, Status
 from eoffice.outgoing.services import start_reply_draft
 
@@ -29,6 +34,24 @@ def draft_reply(item: WorkItem, person, *, request=None) -> object:
         draft = start_reply_draft(document, person)
         record_reply_drafted(document, person, draft, on_behalf_of=on_behalf_of, request=request)
     return draft
+
+
+_open_reply_draft = draft_reply  # ``handle``'s own argument is called draft_reply, as in the form and the API
+
+
+def handle(item: WorkItem, person, *, result: str, draft_reply: bool = False, case_file=None,
+           request=None) -> OutgoingDocument | None:
+    """THE handler's step, for the page and the API alike.
+
+    Drafting a reply keeps the handling open: the dispatch is handled when its reply is released (the
+    specialist's work is the reply), so ``draft_reply`` opens (or reopens) the reply draft and returns it, and
+    nothing is closed or filed yet. Otherwise the handling is finished and, with ``case_file``, the document is
+    filed in the same transaction (a refused filing records nothing).
+    """
+    if draft_reply:
+        return _open_reply_draft(item, person, request=request)
+    finish_handling_and_file(item, person, result=result, case_file=case_file, request=request)
+    return None
 
 
 def connect() -> None:

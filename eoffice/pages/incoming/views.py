@@ -285,9 +285,12 @@ def act(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         elif item.kind == WorkKind.ASSIGN:
             services.assign_handlers(item, request.user, request=request, **data)
         elif item.kind == WorkKind.HANDLE:
-            services.finish_handling_and_file(item, request.user, result=data["text"],
-                                              draft_reply=data["draft_reply"], case_file=data.get("case_file"),
-                                              request=request)
+            draft = replies.handle(item, request.user, result=data["text"], draft_reply=data["draft_reply"],
+                                   case_file=data.get("case_file"), request=request)
+            if draft is not None:
+                messages.success(request, _("Hãy tải lên dự thảo văn bản trả lời; việc xử lý xong khi văn bản được "
+                                            "phát hành."))
+                return redirect("outgoing-detail", pk=draft.pk)
         elif item.kind in (WorkKind.SUPPORT, WorkKind.COHANDLE):
             services.give_input(item, request.user, text=data["text"], request=request)
         elif item.kind == WorkKind.INFO:

@@ -101,7 +101,7 @@ def test_a_status_row_the_administrator_removed_fails_in_the_outbound_journal_wi
     # The administrator gives the meaning back (under this axis's code) and resends from the journal.
     CodeRow.objects.create(table="statuses", code="07", name="Hoàn thành", meaning="done", position=9)
     assert services.resend([outbound.pk]) == 1
-    monkeypatch.setattr(services, "post", lambda url, data: (200, b"{}"))
+    monkeypatch.setattr(services.sending, "post", lambda url, data: (200, b"{}"))
     services.send_outbound(outbound.pk)
     outbound.refresh_from_db()
     assert (outbound.state, outbound.status_code) == (OutboundState.SENT, "07")

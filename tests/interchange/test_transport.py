@@ -34,7 +34,7 @@ G22 = MINISTRY.organ_id
 def queued(monkeypatch) -> list[OutboundMessage]:
     """What would be handed to the Celery task (the transport tests with a worker are in test_transport_queue)."""
     scheduled: list[OutboundMessage] = []
-    monkeypatch.setattr(services, "_schedule", scheduled.append)
+    monkeypatch.setattr(services.outbound, "_schedule", scheduled.append)
     return scheduled
 
 

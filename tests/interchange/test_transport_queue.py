@@ -22,7 +22,7 @@ from ._setup import make_peer, released_external
 def no_worker(monkeypatch) -> list[int]:
     """Sending is called directly here; nothing is handed to a broker."""
     scheduled: list[int] = []
-    monkeypatch.setattr(services, "_schedule", lambda outbound: scheduled.append(outbound.pk))
+    monkeypatch.setattr(services.outbound, "_schedule", lambda outbound: scheduled.append(outbound.pk))
     return scheduled
 
 

@@ -8,7 +8,8 @@
                                                                              └─ issued ─► the clerk releases ─► end
 
 The flow says WHO acts next; WHAT happens at each step (numbering, signatures, deliveries) is in
-:mod:`eoffice.outgoing.services`, which calls :func:`start`, :func:`open_task` and :func:`complete` here. The
+:mod:`eoffice.outgoing.services`, which calls :func:`start`, :func:`open_task` and :func:`complete` here through
+the driver seam (``eoffice.outgoing.process``; this module is the driver, registered by ``workflows.apps``). The
 process's artifact is the :class:`~eoffice.outgoing.models.OutgoingDocument`; a real row lock
 (``select_for_update_lock``) protects the consultation join.
 """
@@ -64,28 +65,38 @@ class OutgoingFlow(flow.Flow):
     process_description = _("Soạn thảo, kiểm tra, ký, cấp số, đóng dấu và phát hành văn bản đi.")
     lock_impl = lock.select_for_update_lock
 
+    # 1. The specialist (chuyên viên) of a unit drafts the document and submits it.
     start = flow.StartHandle(this.start_process).Next(this.review)
 
+    # 2. The drafting unit's head checks content and form (policy.may_review: any head of the unit, or a delegate);
+    #    approved, it goes on to consultation or the signer; returned, the drafter revises it.
     review = flow.View(task_page).Annotation(title=_("Lãnh đạo đơn vị kiểm tra dự thảo")).Assign(
         this.unit_head).Next(this.reviewed)
     reviewed = flow.If(this.is_returned).Then(this.revise).Else(this.needs_consultation)
+    # The drafter revises a returned draft and submits it again (only the drafter).
     revise = flow.View(task_page).Annotation(title=_("Chuyên viên chỉnh sửa dự thảo")).Assign(
         this.drafter).Next(this.review)
 
+    # 3. (optional) Other units give their opinion, in parallel: one step per unit, for its head
+    #    (policy.may_consult).
     needs_consultation = flow.If(this.has_consultation).Then(this.consultation).Else(this.sign)
     consultation = ParallelForEach().Next(this.consult, data_source=this.consulted_units)
     consult = flow.View(task_page).Annotation(title=_("Đơn vị góp ý dự thảo")).Assign(
         this.consulted_unit_head).Next(this.consulted)
     consulted = flow.Join().Next(this.sign)
 
+    # 4. The leader named as signer approves and signs (policy.may_sign: the signer or a delegate), or returns it.
     sign = flow.View(task_page).Annotation(title=_("Lãnh đạo duyệt và ký số")).Assign(
         this.signer).Next(this.signed)
     signed = flow.If(this.is_returned).Then(this.revise).Else(this.issue)
 
+    # 5. The agency's clerk (văn thư, policy.is_clerk_of) checks the form, numbers, registers and seals it, or
+    #    returns it to the drafter.
     issue = flow.View(task_page).Annotation(title=_("Văn thư kiểm tra thể thức, cấp số, đóng dấu")).Assign(
         this.agency_clerk).Next(this.issued)
     issued = flow.If(this.is_returned).Then(this.revise).Else(this.release)
 
+    # 6. The clerk releases it: deliveries to the units, people and agencies it is addressed to.
     release = flow.View(task_page).Annotation(title=_("Văn thư phát hành")).Assign(
         this.agency_clerk).Next(this.end)
     end = flow.End()

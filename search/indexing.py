@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 
 from ._types import Removal, SearchDocument, Viewer
@@ -122,10 +123,6 @@ def index_now(kind: str, pks: Iterable[int]) -> dict[str, int]:
     return {"indexed": len(docs), "removed": len(removed)}
 
 
-# AsyncResults of the indexing tasks this process sent (newest last): tests wait on them instead of sleeping.
-sent_results: collections.deque = collections.deque(maxlen=1000)
-
-
 class CommitBatch:
     """What one transaction collected for ``send``; registered once with ``transaction.on_commit``."""
 
@@ -170,13 +167,26 @@ def _send(items: list[tuple[str, int]]) -> None:
     by_kind: dict[str, list[int]] = collections.defaultdict(list)
     for kind, pk in items:
         by_kind[kind].append(pk)
-    from .tasks import index_documents
-
     for kind, pks in by_kind.items():
         try:
-            sent_results.append(index_documents.apply_async((kind, sorted(pks)), retry=False))
+            _send_task(INDEX_TASK, kind, sorted(pks), retry=False)
         except Exception:  # the broker is down: the change is saved; a reindex catches the index up
             logger.exception("could not enqueue indexing of %s %s", kind, pks)
+
+
+INDEX_TASK = "search.index_documents"  # search/tasks.py; routed to the ``indexing`` queue by its name
+
+
+def _send_task(name: str, *args, **options) -> None:
+    """Send the Celery task ``name`` now (the callers run once the transaction has committed).
+
+    By name, so that this module never imports :mod:`search.tasks` (the task calls :func:`index_now`). With
+    ``CELERY_TASK_ALWAYS_EAGER`` the task runs here and now, as ``apply_async`` would run it.
+    """
+    if current_app.conf.task_always_eager:
+        current_app.tasks[name].apply(args=args, **options)
+    else:
+        current_app.send_task(name, args=list(args), **options)
 
 
 # --- reindex ---------------------------------------------------------------------------------------------------------

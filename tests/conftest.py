@@ -19,18 +19,3 @@ def pytest_collection_modifyitems(session, config, items):
 def _fast_password_hashing(settings):
     # Password hashing is not what the tests measure; PBKDF2's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def pytest_sessionfinish(session, exitstatus):
-    # Celery's AsyncResult objects unregister themselves from the Redis result backend when collected; collecting
-    # them now, while the interpreter is whole, avoids "Exception ignored in AsyncResult.__del__" noise at exit.
-    import gc
-
-    from eoffice.archive import services as archive_services
-    from eoffice.archive import tasks as archive_tasks
-    from search import indexing
-
-    indexing.sent_results.clear()
-    archive_tasks.text_results.clear()
-    archive_services.archival_results.clear()
-    gc.collect()

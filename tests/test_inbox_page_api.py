@@ -3,20 +3,14 @@ same steps of both directions, in the same order, with the same filters."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 
-from eoffice.documents.models import DocumentType
 from eoffice.documents.services import ensure_document_types
-from eoffice.incoming import services as incoming
-from eoffice.incoming.models import WorkItem, WorkKind, WorkStatus
-from eoffice.incoming.services import ReceiptMetadata
-from eoffice.outgoing import services as outgoing
-from tests.factories import make_agency, make_person, make_unit
-from tests.fixtures_pki import make_sample_pdf
+from eoffice.incoming.models import WorkItem, WorkStatus
+from tests.factories import make_agency, make_draft, make_incoming, make_person, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +20,10 @@ ROW = re.compile(r'<tr class="[^"]*" data-(incoming|outgoing)="\d+".*?<a href="(
 def add_steps(clerk, leader, head, office, lead, n: int):
     """Document ``n``: an incoming one whose next step is the head's (assign the handlers) and a draft of the
     head's (submit it)."""
-    document = incoming.register_incoming(
-        clerk, files=[("cv.pdf", make_sample_pdf((f"Văn bản mẫu {n}",)))], channel="email",
-        metadata=ReceiptMetadata(issuer_name="UBND tỉnh Bình Minh", number_notation=f"{n}/UBND-VP",
-                                 issued_on=dt.date(2026, 3, 2), summary=f"V/v triển khai cải cách hành chính {n}",
-                                 document_type="cong-van"))
-    instruct = WorkItem.objects.get(document=document, kind=WorkKind.INSTRUCT, status=WorkStatus.OPEN)
-    incoming.instruct(instruct, instruct.person, text="Giao PBGDPL", lead_unit=lead)
-    draft = outgoing.create_draft(head, document_type=DocumentType.objects.get(code="cong-van"),
-                                  summary=f"Dự thảo kế hoạch tuyên truyền {n}", signer=leader,
-                                  recipient_units=[office])
+    document = make_incoming(clerk, f"V/v triển khai cải cách hành chính {n}", channel="email", route_to=lead,
+                             instruction="Giao PBGDPL")
+    draft = make_draft(head, leader, f"Dự thảo kế hoạch tuyên truyền {n}", with_file=False,
+                       recipient_units=[office])
     return document, draft
 
 

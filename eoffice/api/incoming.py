@@ -1,16 +1,19 @@
-"""API v1 for incoming dispatches: documents and receipts, and their actions. Translates to services."""
+"""API v1 for incoming dispatches: documents and receipts, and their actions. Translates to services.
+
+What the caller may do (a document's ``actions``, a receipt's ``actions``) is :mod:`eoffice.incoming.policy`'s
+answer, the one the document page shows and the services enforce."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from eoffice.documents.models import Channel, Confidentiality, DocumentType, Urgency
-from eoffice.incoming import services
-from eoffice.incoming.models import IncomingDocument, Receipt, WorkItem
+from eoffice.incoming import policy, services
+from eoffice.incoming.models import IncomingDocument, Receipt, WorkItem, WorkStatus
 from eoffice.incoming.services import ReceiptMetadata
 from eoffice.orgs.models import Person
 from eoffice.orgs.scoping import visible_to
@@ -25,6 +28,42 @@ class IncomingDocumentSerializer(serializers.ModelSerializer):
                   "number_notation", "issued_on", "document_type", "summary", "signer_name", "signer_position",
                   "urgency", "confidentiality", "deadline", "due_on", "status", "lead_unit", "copy_notation",
                   "validation_status", "validation_summary", "completed_at", "registered_at"]
+
+
+class StepActionsSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Mã việc, cho /my-tasks/{id}/act/.")
+    kind = serializers.CharField()
+    person = serializers.IntegerField()
+    act = serializers.BooleanField(help_text="Thực hiện bước này (việc của mình hoặc của người mình được ủy quyền).")
+    send_back = serializers.BooleanField()
+    draft_reply = serializers.BooleanField()
+    reassign = serializers.BooleanField()
+    take_back = serializers.BooleanField()
+
+
+class DocumentActionsSerializer(serializers.Serializer):
+    extend = serializers.BooleanField(help_text="Gia hạn xử lý.")
+    steps = StepActionsSerializer(many=True, help_text="Các việc đang mở mà người gọi có thể làm gì đó.")
+
+
+class IncomingDocumentDetailSerializer(IncomingDocumentSerializer):
+    """One document, with what the caller may do on it now (as the document page offers)."""
+
+    actions = serializers.SerializerMethodField()
+
+    class Meta(IncomingDocumentSerializer.Meta):
+        fields = [*IncomingDocumentSerializer.Meta.fields, "actions"]
+
+    @extend_schema_field(DocumentActionsSerializer)
+    def get_actions(self, document) -> dict:
+        person = self.context["request"].user
+        delegators = person.acting_for()
+        steps = []
+        for item in document.work_items.filter(status=WorkStatus.OPEN).order_by("created_at"):
+            offered = policy.actions(person, item, delegators=delegators)
+            if any(offered.values()):
+                steps.append({"id": item.pk, "kind": item.kind, "person": item.person_id, **offered})
+        return {**policy.document_actions(person, document, delegators=delegators), "steps": steps}
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -46,11 +85,18 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField(help_text="Vào sổ, trả lại: văn thư của cơ quan nhận.")
+
     class Meta:
         model = Receipt
         fields = ["id", "source", "source_ref", "status", "channel", "received_at", "issuer_name",
                   "number_notation", "issued_on", "summary", "urgency", "confidentiality", "deadline",
-                  "validation_status", "validation_summary", "duplicate_of", "reason"]
+                  "validation_status", "validation_summary", "duplicate_of", "reason", "actions"]
+
+    @extend_schema_field(inline_serializer("ReceiptActions", fields={
+        "register": serializers.BooleanField(), "return": serializers.BooleanField()}))
+    def get_actions(self, receipt) -> dict:
+        return policy.receipt_actions(self.context["request"].user, receipt)
 
 
 class WorkItemSerializer(serializers.ModelSerializer):
@@ -76,6 +122,9 @@ class IncomingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         return visible_to(IncomingDocument, self.request.user).select_related("document_type").order_by(
             "-registered_at", "-pk")
+
+    def get_serializer_class(self):
+        return IncomingDocumentDetailSerializer if self.action == "retrieve" else IncomingDocumentSerializer
 
     @extend_schema(request=RegisterSerializer, responses={201: IncomingDocumentSerializer})
     def create(self, request):
@@ -119,4 +168,4 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         receipt = services.return_receipt(receipt, request.user, reason=data.validated_data["reason"],
                                           request=request)
-        return Response(ReceiptSerializer(receipt).data)
+        return Response(ReceiptSerializer(receipt, context=self.get_serializer_context()).data)

@@ -18,9 +18,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from eoffice.core.errors import DomainError
-from eoffice.documents.models import Confidentiality, DocumentType, Urgency
+from eoffice.documents.models import Confidentiality, Urgency
 from eoffice.documents.services import OUTGOING_SERIES
-from eoffice.orgs.models import Agency, Person, Unit
+from eoffice.orgs.models import Unit
 from eoffice.orgs.scoping import visible_to
 from eoffice.outgoing import batch as batches
 from eoffice.outgoing import register, services
@@ -115,29 +115,55 @@ class ExternalRecipientSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
 
 
-class DraftCreateSerializer(serializers.Serializer):
-    document_type = serializers.SlugRelatedField(slug_field="code", queryset=DocumentType.objects.filter(
-        is_active=True))
+class RecipientsSerializer(serializers.Serializer):
+    recipient_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    recipient_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    recipient_agencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    external_recipients = ExternalRecipientSerializer(many=True, required=False, default=list)
+
+    def to_input(self, person, confidentiality: str) -> services.RecipientsInput:
+        """The recipients, resolved as the page resolves them (:meth:`services.RecipientsInput.from_ids`)."""
+        v = self.validated_data
+        return services.RecipientsInput.from_ids(
+            person, confidentiality, recipient_units=v["recipient_units"], recipient_people=v["recipient_people"],
+            recipient_agencies=v["recipient_agencies"], external_recipients=v["external_recipients"])
+
+
+class DraftCreateSerializer(RecipientsSerializer):
+    document_type = serializers.CharField(help_text="Mã loại văn bản (cong-van, to-trinh, ...)")
     summary = serializers.CharField()
     signer = serializers.IntegerField()
     signer_capacity = serializers.ChoiceField(Capacity.choices, required=False, default="", allow_blank=True)
     signer_position = serializers.CharField(required=False, default="", allow_blank=True)
     urgency = serializers.ChoiceField(Urgency.choices, default=Urgency.NORMAL)
     confidentiality = serializers.ChoiceField(Confidentiality.choices, default=Confidentiality.NORMAL)
-    recipient_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    recipient_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    recipient_agencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    external_recipients = ExternalRecipientSerializer(many=True, required=False, default=list)
     consult_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
     file = serializers.FileField(required=False)
 
+    def to_input(self, person) -> services.DraftInput:
+        """The draft, resolved as the page's form resolves it (:meth:`services.DraftInput.from_ids`)."""
+        v = self.validated_data
+        upload = v.get("file")
+        return services.DraftInput.from_ids(
+            person, document_type=v["document_type"], summary=v["summary"], signer=v["signer"],
+            signer_capacity=v["signer_capacity"], signer_position=v["signer_position"], urgency=v["urgency"],
+            confidentiality=v["confidentiality"], recipient_units=v["recipient_units"],
+            recipient_people=v["recipient_people"], recipient_agencies=v["recipient_agencies"],
+            external_recipients=v["external_recipients"], consult_units=v["consult_units"], deadline=v["deadline"],
+            file=(upload.name, upload.read()) if upload else None,
+        )
 
-class RecipientsSerializer(serializers.Serializer):
-    recipient_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    recipient_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    recipient_agencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    external_recipients = ExternalRecipientSerializer(many=True, required=False, default=list)
+
+class ReplaceSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="Trích yếu (để trống: giữ trích yếu của văn bản bị thay thế)")
+    file = serializers.FileField(required=False)
+
+    def to_input(self) -> services.ReplacementInput:
+        upload = self.validated_data.get("file")
+        return services.ReplacementInput(summary=self.validated_data["summary"],
+                                         file=(upload.name, upload.read()) if upload else None)
 
 
 class FileSerializer(serializers.Serializer):
@@ -148,19 +174,37 @@ class DecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField(default=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
+    def to_input(self) -> services.ReviewInput:
+        return services.ReviewInput(**self.validated_data)
+
 
 class ConsultSerializer(serializers.Serializer):
     agree = serializers.BooleanField(default=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     unit = serializers.IntegerField(required=False)
 
+    def to_input(self, person) -> services.ConsultInput:
+        v = self.validated_data
+        unit = None
+        if v.get("unit") is not None:
+            unit = visible_to(Unit, person).filter(pk=v["unit"]).first()
+            if unit is None:
+                raise DomainError("Đơn vị không tồn tại.", code="unknown_reference", details={"ids": [v["unit"]]})
+        return services.ConsultInput(agree=v["agree"], comment=v["comment"], unit=unit)
+
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
+    def to_input(self) -> services.ReturnInput:
+        return services.ReturnInput(comment=self.validated_data["comment"])
+
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
+
+    def to_input(self) -> services.RecallInput:
+        return services.RecallInput(reason=self.validated_data["reason"])
 
 
 class PrepareSerializer(serializers.Serializer):
@@ -199,22 +243,6 @@ def _b64(value: str) -> bytes:
         raise DomainError("Dữ liệu base64 không hợp lệ.", code="bad_base64") from exc
 
 
-def _pick(model, ids: list[int], person) -> list:
-    found = list(visible_to(model, person).filter(pk__in=ids)) if ids else []
-    if len(found) != len(set(ids)):
-        raise DomainError("Có nơi nhận, đơn vị hoặc người không tồn tại.", code="unknown_reference",
-                          details={"ids": ids})
-    return found
-
-
-def _people(ids: list[int]) -> list[Person]:
-    """Named people may be of another agency (secret documents): looked up among active people by id."""
-    found = list(Person.objects.filter(pk__in=ids, is_active=True)) if ids else []
-    if len(found) != len(set(ids)):
-        raise DomainError("Có người nhận không tồn tại.", code="unknown_reference", details={"ids": ids})
-    return found
-
-
 class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Outgoing dispatches (văn bản đi) the person may see; each action is one step of the procedure."""
 
@@ -239,21 +267,7 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def create(self, request):
         data = DraftCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        person = request.user
-        signer = visible_to(Person, person).filter(pk=v["signer"]).first()
-        if signer is None:
-            raise DomainError("Người ký không tồn tại trong cơ quan.", code="bad_signer")
-        upload = v.get("file")
-        document = services.create_draft(
-            person, document_type=v["document_type"], summary=v["summary"], signer=signer,
-            file=(upload.name, upload.read()) if upload else None, signer_capacity=v["signer_capacity"],
-            signer_position=v["signer_position"], urgency=v["urgency"], confidentiality=v["confidentiality"],
-            recipient_units=_pick(Unit, v["recipient_units"], person), recipient_people=_people(v["recipient_people"]),
-            recipient_agencies=_pick(Agency, v["recipient_agencies"], person),
-            external_recipients=[services.ExternalRecipient(**e) for e in v["external_recipients"]],
-            consult_units=_pick(Unit, v["consult_units"], person), deadline=v["deadline"], request=request,
-        )
+        document = services.create_draft(request.user, data.to_input(request.user), request=request)
         return self._respond(document, status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": FileSerializer}, responses={201: VersionSerializer})
@@ -278,8 +292,7 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         """The unit head approves or returns the draft (a return needs a comment)."""
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(services.review(self.get_object(), request.user, approve=data.validated_data["approve"],
-                                             comment=data.validated_data["comment"], request=request))
+        return self._respond(services.review(self.get_object(), request.user, data.to_input(), request=request))
 
     @extend_schema(request=ConsultSerializer, responses=OutgoingDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -287,10 +300,8 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         """A consulted unit's opinion."""
         data = ConsultSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        unit = _pick(Unit, [data.validated_data["unit"]], request.user)[0] if "unit" in data.validated_data else None
         document = self.get_object()
-        services.consult(document, request.user, unit=unit, agree=data.validated_data["agree"],
-                         comment=data.validated_data["comment"], request=request)
+        services.consult(document, request.user, data.to_input(request.user), request=request)
         return self._respond(document)
 
     @extend_schema(request=None, responses=OutgoingDetailSerializer)
@@ -326,8 +337,8 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         """The signer or the clerk returns the draft to the drafter, with a comment."""
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(services.return_to_drafter(self.get_object(), request.user,
-                                                        comment=data.validated_data["comment"], request=request))
+        return self._respond(services.return_to_drafter(self.get_object(), request.user, data.to_input(),
+                                                        request=request))
 
     @extend_schema(request=RecipientsSerializer, responses=OutgoingDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -335,14 +346,9 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         """The drafter names the recipients again (a draft with them: new or returned)."""
         data = RecipientsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        person = request.user
+        document = self.get_object()
         return self._respond(services.set_recipients(
-            self.get_object(), person, recipient_units=_pick(Unit, v["recipient_units"], person),
-            recipient_people=_people(v["recipient_people"]),
-            recipient_agencies=_pick(Agency, v["recipient_agencies"], person),
-            external_recipients=[services.ExternalRecipient(**e) for e in v["external_recipients"]],
-            request=request))
+            document, request.user, data.to_input(request.user, document.confidentiality), request=request))
 
     @extend_schema(request=None, responses=OutgoingDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -377,18 +383,16 @@ class OutgoingDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         """Recall a released document from every recipient."""
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(services.recall(self.get_object(), request.user, reason=data.validated_data["reason"],
-                                             request=request))
+        return self._respond(services.recall(self.get_object(), request.user, data.to_input(), request=request))
 
-    @extend_schema(request={"multipart/form-data": DraftCreateSerializer}, responses={201: OutgoingDetailSerializer})
+    @extend_schema(request={"multipart/form-data": ReplaceSerializer, "application/json": ReplaceSerializer},
+                   responses={201: OutgoingDetailSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def replace(self, request, pk=None):
         """A replacement draft: once released, it supersedes this document at every recipient."""
-        old = self.get_object()
-        summary = request.data.get("summary") or old.summary
-        upload = request.FILES.get("file")
-        document = services.create_replacement(old, request.user, summary=summary,
-                                               file=(upload.name, upload.read()) if upload else None)
+        data = ReplaceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.create_replacement(self.get_object(), request.user, data.to_input(), request=request)
         return self._respond(document, status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})

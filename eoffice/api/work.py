@@ -40,8 +40,9 @@ class TaskActionSerializer(serializers.Serializer):
     The owner's step: ``instruct``, ``propose``, ``send_back``, ``represent``, ``assign``, ``finish``,
     ``give_input``, ``mark_read``. On any step of a document the caller may see: ``reassign`` (a leader, or the
     unit head for the handling steps of their unit), ``take_back`` (a leader), ``extend`` (a leader: the document's
-    deadline, ``deadline`` the new one and ``text`` the reason). The services decide who may; a refusal is a
-    structured 4xx and changes nothing.
+    deadline, ``deadline`` the new one and ``text`` the reason). Who may is :mod:`eoffice.incoming.policy`'s rule
+    (the document's ``actions`` in ``incoming-documents/{id}/`` tell it beforehand, as the document page offers;
+    the services enforce it): a refusal is a structured 4xx and changes nothing.
     """
 
     action = serializers.ChoiceField(choices=["instruct", "propose", "send_back", "represent", "assign", "finish",
@@ -136,8 +137,9 @@ class MyTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         mine = services.inbox_items(user)
         if self.action == "act":
             # As on the document page: besides one's own steps, the steps of the documents one may see, so that a
-            # unit head can reassign a specialist's step and a leader take one back or extend the deadline. The
-            # services decide who may do what (a refusal is a structured 403, nothing changes).
+            # unit head can reassign a specialist's step and a leader take one back or extend the deadline. Who may
+            # do what is eoffice.incoming.policy's rule, enforced by the services (a refusal is a structured 403,
+            # nothing changes).
             return WorkItem.objects.filter(
                 Q(pk__in=mine.values("pk")) | Q(pk__in=visible_to(WorkItem, user).values("pk"))
             ).select_related("document", "person")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from eoffice.audit.services import record
 from eoffice.core.errors import DomainError
+from eoffice.core.tasks import send as send_task
 from eoffice.documents.models import StoredFile
 from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import visible_to
@@ -136,18 +137,6 @@ def file_document(person, case_file: CaseFile, kind: str, document_id: int, *, r
     return entry
 
 
-def remove_from_file(person, entry: FileEntry, *, request=None) -> None:
-    case_file = entry.case_file
-    if not _may_edit(person, case_file):
-        raise ArchiveError("Bạn không có quyền sửa hồ sơ này.", code="not_allowed", status_code=403)
-    if case_file.status != FileStatus.OPEN:
-        raise ArchiveError("Hồ sơ đã kết thúc, không rút văn bản ra được.", code="file_closed", status_code=409)
-    with transaction.atomic():
-        record("archive.document_unfiled", actor=person, obj=case_file, request=request,
-               data={"kind": entry.kind, "document_id": entry.document_id})
-        entry.delete()
-
-
 def close_file(person, case_file: CaseFile, *, request=None) -> CaseFile:
     """Close a file (kết thúc hồ sơ): nothing more can be filed into it; it can then be transferred."""
     if not _may_edit(person, case_file):
@@ -218,22 +207,18 @@ def transfer_files(person, files: Iterable[CaseFile], *, note: str = "", request
         transfer.save(update_fields=["metadata"])
         record("archive.files_transferred", actor=person, obj=transfer, request=request,
                data={"files": [f.pk for f in locked], "versions": len(versions)})
-        transaction.on_commit(lambda: _enqueue_archival(versions))
+        transaction.on_commit(lambda: enqueue_archival(versions))
     return transfer
 
 
-archival_results: list = []  # AsyncResults sent by this process (tests wait on them)
-
-
-def _enqueue_archival(version_ids: list[int]) -> None:
-    from .tasks import archive_version
-
+def enqueue_archival(version_ids: Iterable[int]) -> None:
+    """Send one archival task (``signing`` queue) per version; called after the transfer commits and by the daily
+    task that completes B-LT copies."""
     for pk in version_ids:
         try:
-            archival_results.append(archive_version.apply_async((pk,), retry=False))
+            send_task("signing.archive_version", pk, retry=False)
         except Exception:
             logger.exception("could not enqueue archival of version %s", pk)
-    del archival_results[:-1000]
 
 
 class ArchivalUnavailable(Exception):
@@ -400,3 +385,23 @@ def reindex_documents_with_file(stored_file_id: int) -> None:
         pks = source.pks_with_file(stored_file_id)
         if pks:
             schedule(source.kind, pks)
+
+
+def schedule_text(stored_file_ids: Iterable[int]) -> None:
+    """Extract the text of these stored files once the current transaction commits (the ``ocr`` queue).
+
+    Calls within one transaction are merged into one commit hook, which sends one task per distinct file (each
+    file is its own unit of OCR work, so that several workers share a batch). A rolled-back transaction sends
+    nothing. The task is idempotent.
+    """
+    from search.indexing import on_commit_batch
+
+    on_commit_batch(_send_text, [int(pk) for pk in stored_file_ids])
+
+
+def _send_text(ids: list[int]) -> None:
+    for pk in ids:
+        try:
+            send_task("ocr.extract_text", pk, retry=False)
+        except Exception:
+            logger.exception("could not enqueue text extraction of stored file %s", pk)

@@ -1,30 +1,27 @@
 """Celery tasks of the archive: text/OCR (queue ``ocr``) and B-LTA archival (queue ``signing``).
 
-Queues come from the task names through ``CELERY_TASK_ROUTES`` (``ocr.*``, ``signing.*``). Both tasks are
-idempotent: a text already extracted or a version already archived is not done again.
+Queues come from the task names through ``CELERY_TASK_ROUTES`` (``ocr.*``, ``signing.*``). The actions in
+:mod:`eoffice.archive.services` send these tasks by name once their transaction commits; the tasks call the
+actions. Both are idempotent: a text already extracted or a version already archived is not done again.
 """
 
 from __future__ import annotations
 
-import collections
-import logging
-from collections.abc import Iterable
-
 from celery import shared_task
 
-from .services import ArchivalUnavailable
-
-logger = logging.getLogger(__name__)
-# AsyncResults of the text tasks this process sent (newest last): tests wait on them instead of sleeping.
-text_results: collections.deque = collections.deque(maxlen=1000)
+from .models import ArchivalStatus, ArchivedVersion
+from .services import (
+    ArchivalUnavailable,
+    enqueue_archival,
+    make_archival_version,
+    reindex_documents_with_file,
+)
+from .services import extract_text as extract
 
 
 @shared_task(name="ocr.extract_text", acks_late=True)
 def extract_text(stored_file_id: int) -> str:
     """Text layer or Vietnamese OCR of one stored PDF, then reindex the documents that hold it."""
-    from .services import extract_text as extract
-    from .services import reindex_documents_with_file
-
     text = extract(stored_file_id)
     if text is None:
         return "missing"
@@ -43,8 +40,6 @@ def archive_version(self, version_id: int) -> str:
     A CA or timestamp authority that does not answer is retried with backoff; after the last retry the version
     gets what could be made (B-LT only, ``lt_only``) or ``failed`` with the reason.
     """
-    from .services import make_archival_version
-
     last_attempt = self.request.retries >= self.max_retries
     return make_archival_version(version_id, retry_transient=not last_attempt).status
 
@@ -53,29 +48,6 @@ def archive_version(self, version_id: int) -> str:
 def complete_archival_copies() -> int:
     """Daily (beat): queue again the copies that stopped at B-LT because no timestamp authority answered, so they
     reach B-LTA once one does; returns how many were queued."""
-    from .models import ArchivalStatus, ArchivedVersion
-    from .services import _enqueue_archival
-
     ids = list(ArchivedVersion.objects.filter(status=ArchivalStatus.LT_ONLY).values_list("pk", flat=True))
-    _enqueue_archival(ids)
+    enqueue_archival(ids)
     return len(ids)
-
-
-def schedule_text(stored_file_ids: Iterable[int]) -> None:
-    """Extract the text of these stored files once the current transaction commits.
-
-    Calls within one transaction are merged into one commit hook, which sends one task per distinct file (each
-    file is its own unit of OCR work, so that several workers share a batch). A rolled-back transaction sends
-    nothing. The task is idempotent.
-    """
-    from search.indexing import on_commit_batch
-
-    on_commit_batch(_send_text, [int(pk) for pk in stored_file_ids])
-
-
-def _send_text(ids: list[int]) -> None:
-    for pk in ids:
-        try:
-            text_results.append(extract_text.apply_async((pk,), retry=False))
-        except Exception:
-            logger.exception("could not enqueue text extraction of stored file %s", pk)

@@ -257,10 +257,6 @@ ADMIN_GROUP_PERMISSIONS = {
 }
 
 
-def all_people() -> list[DemoPerson]:
-    return [person for agency in AGENCIES for person in agency.people]
-
-
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Create or bring up to date the demo province. Returns how many rows were created, per kind."""

@@ -106,7 +106,7 @@ def register_incoming_source() -> None:
     def file_added(sender, instance, created, **kwargs):
         schedule(DocumentKind.INCOMING, [instance.document_id])
         if created:
-            from eoffice.archive.tasks import schedule_text
+            from eoffice.archive.services import schedule_text
 
             schedule_text([instance.stored_file_id])
 

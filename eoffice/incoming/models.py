@@ -108,10 +108,18 @@ class Receipt(DocumentMetadata):
         return f"{self.number_notation} — {self.issuer_name}"
 
 
+class ReceiptFileQuerySet(models.QuerySet):
+    def offered(self) -> ReceiptFileQuerySet:
+        """The files that may be opened: a recalled dispatch's files are withdrawn (its record stays)."""
+        return self.exclude(receipt__status=ReceiptStatus.RECALLED)
+
+
 class ReceiptFile(models.Model):
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="files")
     stored_file = models.ForeignKey("documents.StoredFile", on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ReceiptFileQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -200,11 +208,20 @@ class FileKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Phụ lục, tài liệu kèm theo")
 
 
+class IncomingFileQuerySet(models.QuerySet):
+    def offered(self) -> IncomingFileQuerySet:
+        """The files that may be opened: a recalled document is removed on the recipient's side (Decree 30), its
+        files with it; the register entry and the history stay (docs/DOMAIN.md)."""
+        return self.exclude(document__status=DocumentStatus.RECALLED)
+
+
 class IncomingFile(models.Model):
     document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="files")
     stored_file = models.ForeignKey("documents.StoredFile", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=FileKind.choices, default=FileKind.MAIN)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = IncomingFileQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

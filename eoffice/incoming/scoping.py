@@ -40,13 +40,11 @@ def _document_condition(person) -> Q:
 def register_incoming_rules() -> None:
     from .models import (
         DeadlineExtension,
-        DocumentStatus,
         IncomingDocument,
         IncomingFile,
         Instruction,
         Receipt,
         ReceiptFile,
-        ReceiptStatus,
         Step,
         WorkItem,
     )
@@ -88,14 +86,13 @@ def register_incoming_rules() -> None:
     def receipt_files(queryset, person):
         return queryset.filter(receipt__in=visible_to(Receipt, person))
 
+    # Only the files offered (a recalled dispatch's files are withdrawn): IncomingFile/ReceiptFile ``offered()``.
     @file_provider
     def incoming_files(person):
-        # Files of a recalled document are removed on the recipient's side (the record and history stay).
-        return IncomingFile.objects.filter(
-            document__in=visible_to(IncomingDocument, person)).exclude(
-            document__status=DocumentStatus.RECALLED).values("stored_file_id")
+        return IncomingFile.objects.offered().filter(
+            document__in=visible_to(IncomingDocument, person)).values("stored_file_id")
 
     @file_provider
     def receipt_stored_files(person):
-        return ReceiptFile.objects.filter(receipt__in=visible_to(Receipt, person)).exclude(
-            receipt__status=ReceiptStatus.RECALLED).values("stored_file_id")
+        return ReceiptFile.objects.offered().filter(
+            receipt__in=visible_to(Receipt, person)).values("stored_file_id")

@@ -228,6 +228,12 @@ class Person(AbstractUser):
     def has_role(self, *codes: str) -> bool:
         return bool(self.role_codes.intersection(codes))
 
+    def is_clerk_of(self, agency) -> bool:
+        """Whether this person is a clerk (văn thư) of ``agency`` (an Agency or its pk): the one rule of both
+        directions for who registers and returns incoming dispatches and numbers, seals and releases outgoing ones."""
+        return bool(self.agency_id) and self.agency_id == getattr(agency, "pk", agency) and self.has_role(
+            RoleCode.CLERK)
+
     def acting_for(self, at: datetime | None = None) -> list[Person]:
         """People this person currently stands in for by delegation (ủy quyền)."""
         ids = Delegation.objects.active(at).filter(delegate=self).values_list("delegator_id", flat=True)

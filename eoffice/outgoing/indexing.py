@@ -108,7 +108,7 @@ def register_outgoing_source() -> None:
         schedule(DocumentKind.OUTGOING, [instance.pk])
         file_id = getattr(instance, "current_file_id", None)
         if kwargs.get("signal") is post_save and file_id and not DocumentText.objects.filter(pk=file_id).exists():
-            from eoffice.archive.tasks import schedule_text
+            from eoffice.archive.services import schedule_text
 
             schedule_text([file_id])
 

@@ -1,14 +1,36 @@
-"""Who may act on an outgoing document: the one rule the actions, the flow, the pages, the inbox and the API use.
+"""Who may act on an outgoing document, and what a drafter may pick: the one rule the actions, the flow, the
+pages, the inbox and the API use.
 
 Each ``may_*`` returns ``(allowed, on_behalf_of)``: ``on_behalf_of`` is the person whose step it is when
 ``person`` acts for them by delegation (recorded in the audit trail), else None.
+
+What a drafter may pick (the ``*_choices`` functions and :func:`nameable_people`): the draft form offers exactly
+these, and the form and the API resolve the ids they receive against them with the same functions
+(:meth:`eoffice.outgoing.services.DraftInput.from_ids`), so the page and the API accept and refuse the same input
+with the same error code. The actions check the same rule again on the objects they are given
+(:func:`may_name`, :func:`is_signer_of`), for the callers that build their input themselves.
+
+- **Signer**: an active leader, deputy leader or unit head of the drafter's agency (a unit head signs "TL." or
+  "TUQ.", by order or authorisation of the agency's head; Decree 30, art. 13).
+- **Recipient units and consulted units**: active units of the drafter's agency.
+- **Recipient agencies**: the other active agencies of this deployment (they receive through their clerk).
+- **Named recipients** (decision, issue 12): for an ordinary document, active people of the drafter's agency only
+  (another agency receives through its clerk, by naming the agency); for a secret document, active people of any
+  agency of this deployment may be named (a secret document reaches only named people; a person of another agency
+  gets it through that agency's clerk, named on the receipt). Anyone else is refused with ``bad_recipient``, by
+  the page and the API alike.
 """
 
 from __future__ import annotations
 
-from eoffice.orgs.models import Person, RoleCode
+from django.db.models import QuerySet
+
+from eoffice.documents.models import DocumentType, is_secret
+from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 
 from .models import OutgoingDocument, Status
+
+SIGNER_ROLES = (RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.UNIT_HEAD)
 
 
 def _selves(person: Person) -> list[Person]:
@@ -46,7 +68,8 @@ def may_sign(person: Person, document: OutgoingDocument) -> tuple[bool, Person |
 
 
 def is_clerk_of(person: Person, document: OutgoingDocument) -> bool:
-    return person.agency_id == document.agency_id and person.has_role(RoleCode.CLERK)
+    """A clerk of the issuing agency (:meth:`Person.is_clerk_of`, the rule of both directions)."""
+    return person.is_clerk_of(document.agency_id)
 
 
 def may_consult(person: Person, document: OutgoingDocument) -> bool:
@@ -71,3 +94,55 @@ def actions(person: Person, document: OutgoingDocument) -> dict[str, bool]:
         "release": document.status == Status.ISSUED and is_clerk_of(person, document),
         "recall": may_recall(person, document),
     }
+
+
+# ------------------------------------------------------------------------------------ what a drafter may pick
+def document_type_choices() -> QuerySet[DocumentType]:
+    """The types a draft may have: active, and not a copy form (copies are made from an issued document)."""
+    return DocumentType.objects.filter(is_active=True, is_copy=False)
+
+
+def is_signer_of(agency_id: int | None, signer: Person) -> bool:
+    return bool(agency_id) and signer.agency_id == agency_id and signer.has_role(*SIGNER_ROLES)
+
+
+def signer_choices(person: Person) -> QuerySet[Person]:
+    """Who may sign a draft of ``person``: the leaders, deputy leaders and unit heads of their agency."""
+    if not person.agency_id:
+        return Person.objects.none()
+    return (Person.objects.filter(agency_id=person.agency_id, is_active=True, roles__code__in=SIGNER_ROLES)
+            .distinct().order_by("full_name", "pk"))
+
+
+def recipient_unit_choices(person: Person) -> QuerySet[Unit]:
+    """The units of ``person``'s agency a draft may be sent to."""
+    if not person.agency_id:
+        return Unit.objects.none()
+    return Unit.objects.filter(agency_id=person.agency_id, is_active=True)
+
+
+def consult_unit_choices(person: Person) -> QuerySet[Unit]:
+    """The units of ``person``'s agency whose opinion a draft may ask for."""
+    return recipient_unit_choices(person)
+
+
+def recipient_agency_choices(person: Person) -> QuerySet[Agency]:
+    """The agencies of this deployment a draft may be sent to (not the drafter's own: name its units)."""
+    return Agency.objects.filter(is_active=True).exclude(pk=person.agency_id)
+
+
+def may_name(agency_id: int | None, named: Person, confidentiality: str | None) -> bool:
+    """Whether a document of ``agency_id`` with ``confidentiality`` may name ``named`` as a recipient."""
+    return named.agency_id == agency_id or (is_secret(confidentiality or "") and named.agency_id is not None)
+
+
+def nameable_people(person: Person, confidentiality: str | None = None) -> QuerySet[Person]:
+    """The people a draft of ``person`` may name: of their own agency for an ordinary document; of any agency of
+    this deployment for a secret one. Without ``confidentiality``: everyone some draft may name (the form's list;
+    the choice is checked again once the confidentiality is known)."""
+    if not person.agency_id:
+        return Person.objects.none()
+    people = Person.objects.filter(is_active=True).select_related("agency")
+    if confidentiality is None or is_secret(confidentiality):
+        return people.filter(agency__isnull=False)
+    return people.filter(agency_id=person.agency_id)

@@ -4,47 +4,21 @@ a CA or TSA that does not answer is retried by the task with backoff before the 
 from __future__ import annotations
 
 import pytest
-from pyhanko.sign.timestamps import HTTPTimeStamper
 
 import signing.ltv
-from eoffice.archive import services as archive_services
-from eoffice.archive.models import ArchivalStatus, ArchivedVersion, RetentionPeriod
-from eoffice.archive.services import (
-    ArchivalUnavailable,
-    close_file,
-    file_document,
-    is_transient,
-    make_archival_version,
-    open_file,
-    transfer_files,
-)
+from eoffice.archive.models import ArchivalStatus, ArchivedVersion
+from eoffice.archive.services import ArchivalUnavailable, is_transient, make_archival_version
 from eoffice.archive.tasks import ARCHIVAL_MAX_RETRIES, archive_version
-from search import indexing
 from signing.ltv import ArchivalError
 from signing.validation import validate_pdf
-from tests.fixtures_pki import DIRECTOR_KEY
-from tests.search.integration import pdf, register
-from tests.signing.test_validation import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def pending_version(office, dev_pki, dev_pki_settings, pki_signer):
+def pending_version(signed_transfer):
     """A pending archival version of a signed PDF of a transferred file (the task has not run)."""
-    signed = sign(pdf("Quyết định phê duyệt danh mục hồ sơ"), pki_signer(DIRECTOR_KEY), "ChuKyLanhDao",
-                  timestamper=HTTPTimeStamper(dev_pki.services.tsa_url))
-    doc = register(office.clerk, "Quyết định phê duyệt danh mục hồ sơ", files=[("qd.pdf", signed)])
-    case_file = open_file(office.clerk, unit=office.vp, year=2026, code="07.VP", title="Hồ sơ danh mục",
-                          retention=RetentionPeriod.objects.get(code="vinh-vien"))
-    file_document(office.clerk, case_file, "incoming", doc.pk)
-    close_file(office.clerk, case_file)
-    transfer_files(office.archivist, [case_file])
-    indexing.sent_results.clear()
-    archive_services.archival_results.clear()
-    version = ArchivedVersion.objects.get(case_file=case_file)
-    assert version.status == ArchivalStatus.PENDING
-    return version
+    return signed_transfer.version
 
 
 def test_without_a_timestamp_authority_the_copy_is_b_lt_only_and_says_so(pending_version, dev_pki, settings,
@@ -136,7 +110,7 @@ def test_the_nightly_job_queues_again_only_the_copies_that_stopped_at_b_lt(pendi
     from eoffice.archive.tasks import complete_archival_copies
 
     queued: list[list[int]] = []
-    monkeypatch.setattr(archive_services, "_enqueue_archival", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr("eoffice.archive.tasks.enqueue_archival", lambda ids: queued.append(list(ids)))
     assert complete_archival_copies() == 0 and queued == [[]]  # nothing stopped at B-LT yet: nothing queued
 
     ArchivedVersion.objects.filter(pk=pending_version.pk).update(status=ArchivalStatus.LT_ONLY)

@@ -19,8 +19,9 @@ from eoffice.archive.services import (
 )
 from eoffice.audit.models import AuditRecord
 from signing.validation import validate_pdf
+from tests.factories import make_incoming, make_pdf
 from tests.fixtures_pki import DIRECTOR_KEY
-from tests.search.integration import pdf, register, wait_for_tasks
+from tests.search.integration import wait_for_tasks
 from tests.signing.test_validation import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,7 +38,7 @@ def test_retention_periods_are_data_permanent_70_50_20_10_5(office):
 
 
 def test_a_unit_opens_a_file_and_files_a_document_until_it_is_closed(office):
-    doc = register(office.clerk, "Công văn về phổ biến pháp luật")
+    doc = make_incoming(office.clerk, "Công văn về phổ biến pháp luật")
     case_file = open_file(office.head, unit=office.lead, year=2026, code="01.PBGDPL",
                           title="Hồ sơ phổ biến pháp luật năm 2026", retention=retention("10-nam"))
     assert (case_file.opened_by, case_file.opened_on, case_file.status) == (
@@ -49,7 +50,7 @@ def test_a_unit_opens_a_file_and_files_a_document_until_it_is_closed(office):
     assert again.value.code == "already_filed"
     closed = close_file(office.head, case_file)
     assert closed.status == FileStatus.CLOSED and closed.closed_by == office.head
-    other = register(office.clerk, "Công văn khác")
+    other = make_incoming(office.clerk, "Công văn khác")
     with pytest.raises(ArchiveError) as refused:
         file_document(office.clerk, closed, "incoming", other.pk)
     assert refused.value.code == "file_closed"
@@ -83,10 +84,10 @@ def test_an_open_file_cannot_be_transferred(office):
 
 def test_transfer_brings_signed_pdfs_to_b_lta_as_new_files_and_is_idempotent(
         worker, office, dev_pki, dev_pki_settings, pki_signer):
-    signed = sign(pdf("Quyết định phê duyệt kế hoạch lưu trữ"), pki_signer(DIRECTOR_KEY), "ChuKyLanhDao",
+    signed = sign(make_pdf("Quyết định phê duyệt kế hoạch lưu trữ"), pki_signer(DIRECTOR_KEY), "ChuKyLanhDao",
                   timestamper=HTTPTimeStamper(dev_pki.services.tsa_url))
-    doc = register(office.clerk, "Quyết định phê duyệt kế hoạch lưu trữ", files=[("qd.pdf", signed)])
-    unsigned = register(office.clerk, "Giấy mời họp")
+    doc = make_incoming(office.clerk, "Quyết định phê duyệt kế hoạch lưu trữ", files=[("qd.pdf", signed)])
+    unsigned = make_incoming(office.clerk, "Giấy mời họp")
     case_file = open_file(office.clerk, unit=office.vp, year=2026, code="05.VP", title="Hồ sơ lưu trữ 2026",
                           retention=retention("vinh-vien"))
     file_document(office.clerk, case_file, "incoming", doc.pk)

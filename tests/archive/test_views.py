@@ -5,42 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from pyhanko.sign.timestamps import HTTPTimeStamper
 
-from eoffice.archive import services as archive_services
-from eoffice.archive.models import (
-    ArchivalStatus,
-    ArchivedVersion,
-    CaseFile,
-    FileStatus,
-    RetentionPeriod,
-    Transfer,
-)
-from eoffice.archive.services import (
-    close_file,
-    file_document,
-    make_archival_version,
-    open_file,
-    transfer_files,
-)
-from search import indexing
-from tests.fixtures_pki import DIRECTOR_KEY
-from tests.search.integration import pdf, register
-from tests.signing.test_validation import sign
+from eoffice.archive.models import ArchivalStatus, CaseFile, FileStatus, Transfer
+from eoffice.archive.services import make_archival_version
+from tests.factories import make_case_file, make_transferred_files
+from tests.search.integration import forget_sent_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def forget_sent_tasks() -> None:
-    """No worker runs here: drop the results of the tasks the services enqueued."""
-    indexing.sent_results.clear()
-    archive_services.archival_results.clear()
-
-
 def open_closed(person, unit, code: str, title: str) -> CaseFile:
-    case_file = open_file(person, unit=unit, year=2026, code=code, title=title,
-                          retention=RetentionPeriod.objects.get(code="10-nam"))
-    return close_file(person, case_file)
+    return make_case_file(person, unit, code=code, title=title, retention="10-nam", closed=True)
 
 
 @pytest.fixture
@@ -48,14 +23,13 @@ def transferred(office):
     """One transfer holding a file of the office (VP) and a file of the lead unit (PBGDPL)."""
     vp_file = open_closed(office.clerk, office.vp, "01.VP", "Hồ sơ văn phòng về thi đua khen thưởng")
     lead_file = open_closed(office.head, office.lead, "02.PBGDPL", "Hồ sơ phổ biến pháp luật năm 2026")
-    transfer = transfer_files(office.archivist, [vp_file, lead_file], note="Nộp lưu năm 2026")
+    transfer = make_transferred_files(office.archivist, vp_file, lead_file, note="Nộp lưu năm 2026")
     forget_sent_tasks()
     return transfer, vp_file, lead_file
 
 
 def test_the_unit_head_closes_a_file_from_its_page_another_agency_gets_404(client, office):
-    case_file = open_file(office.head, unit=office.lead, year=2026, code="03.PBGDPL", title="Hồ sơ đang mở",
-                          retention=RetentionPeriod.objects.get(code="5-nam"))
+    case_file = make_case_file(office.head, office.lead, code="03.PBGDPL", title="Hồ sơ đang mở", retention="5-nam")
     url = reverse("archive-close", args=[case_file.pk])
 
     client.force_login(office.outsider_clerk)
@@ -116,18 +90,10 @@ def test_the_archive_lists_transferred_files_to_the_archivist_and_only_a_units_o
     assert "Chưa có hồ sơ nộp lưu." in page
 
 
-def test_an_archived_b_lta_copy_is_downloaded_by_who_may_see_the_file_and_the_document(
-        client, office, dev_pki, dev_pki_settings, pki_signer):
-    signed = sign(pdf("Quyết định về công tác lưu trữ"), pki_signer(DIRECTOR_KEY), "ChuKyLanhDao",
-                  timestamper=HTTPTimeStamper(dev_pki.services.tsa_url))
-    doc = register(office.clerk, "Quyết định về công tác lưu trữ", files=[("qd.pdf", signed)])
-    case_file = open_file(office.clerk, unit=office.vp, year=2026, code="06.VP", title="Hồ sơ lưu trữ",
-                          retention=RetentionPeriod.objects.get(code="vinh-vien"))
-    file_document(office.clerk, case_file, "incoming", doc.pk)
-    close_file(office.clerk, case_file)
-    transfer_files(office.archivist, [case_file])
-    forget_sent_tasks()
-    version = make_archival_version(ArchivedVersion.objects.get(case_file=case_file).pk)  # what the task runs
+def test_an_archived_b_lta_copy_is_downloaded_by_who_may_see_the_file_and_the_document(client, office,
+                                                                                        signed_transfer):
+    case_file, signed = signed_transfer.case_file, signed_transfer.signed
+    version = make_archival_version(signed_transfer.version.pk)  # what the task runs
     assert version.status == ArchivalStatus.DONE, version.error
     url = reverse("archive-archived-file", args=[version.pk])
 

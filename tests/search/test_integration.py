@@ -10,7 +10,8 @@ from eoffice.documents.models import Confidentiality
 from eoffice.incoming.models import IncomingDocument
 from eoffice.orgs.scoping import visible_to
 from search.indexing import viewer_for
-from tests.search.integration import register, wait_for_tasks
+from tests.factories import make_incoming
+from tests.search.integration import wait_for_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,8 +21,8 @@ def ids(result) -> set[str]:
 
 
 def test_a_registered_document_is_found_with_and_without_diacritics(worker, office):
-    doc = register(office.clerk, "Kế hoạch cải cách hành chính năm 2026 của Sở",
-                   body=("Đẩy mạnh chuyển đổi số trong công tác văn thư.",))
+    doc = make_incoming(office.clerk, "Kế hoạch cải cách hành chính năm 2026 của Sở",
+                        body=("Đẩy mạnh chuyển đổi số trong công tác văn thư.",))
     assert wait_for_tasks() >= 1
     viewer = viewer_for(office.clerk)
     for query in ("cải cách hành chính", "cai cach hanh chinh", "chuyen doi so", "đẩy mạnh", "day manh",
@@ -34,9 +35,9 @@ def test_a_registered_document_is_found_with_and_without_diacritics(worker, offi
 
 
 def test_search_results_equal_visible_to_for_several_people(worker, office):
-    ordinary = register(office.clerk, "Báo cáo tổng kết công tác pháp chế")
-    secret = register(office.clerk, "Báo cáo mật về công tác pháp chế", confidentiality=Confidentiality.SECRET,
-                      named_people=[office.specialist])
+    ordinary = make_incoming(office.clerk, "Báo cáo tổng kết công tác pháp chế")
+    secret = make_incoming(office.clerk, "Báo cáo mật về công tác pháp chế",
+                           confidentiality=Confidentiality.SECRET, named_people=[office.specialist])
     wait_for_tasks()
     people = [office.clerk, office.leader, office.archivist, office.head, office.specialist, office.bystander,
               office.outsider_clerk, office.outsider_leader]
@@ -55,7 +56,7 @@ def test_search_results_equal_visible_to_for_several_people(worker, office):
 
 
 def test_a_document_that_becomes_secret_is_removed_from_the_index(worker, office):
-    doc = register(office.clerk, "Tờ trình về quy hoạch cán bộ")
+    doc = make_incoming(office.clerk, "Tờ trình về quy hoạch cán bộ")
     wait_for_tasks()
     assert search.search("quy hoach can bo", viewer_for(office.clerk)).total == 1
     doc.refresh_from_db()

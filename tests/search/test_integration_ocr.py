@@ -13,7 +13,8 @@ from eoffice.archive.models import DocumentText, TextMethod
 from eoffice.incoming.models import IncomingFile
 from search.indexing import viewer_for
 from signing.images import font_path
-from tests.search.integration import register, wait_for_tasks
+from tests.factories import make_incoming
+from tests.search.integration import wait_for_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def scanned_pdf() -> bytes:
 
 
 def test_a_scanned_vietnamese_page_becomes_searchable(worker, office):
-    doc = register(office.clerk, "Bản quét văn bản giấy", files=[("ban-quet.pdf", scanned_pdf())])
+    doc = make_incoming(office.clerk, "Bản quét văn bản giấy", files=[("ban-quet.pdf", scanned_pdf())])
     wait_for_tasks(timeout=300)
     stored = IncomingFile.objects.get(document=doc).stored_file
     text = DocumentText.objects.get(stored_file=stored)

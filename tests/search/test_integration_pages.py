@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from eoffice.archive.models import CaseFile, FileEntry, RetentionPeriod
 from eoffice.documents.models import Urgency
-from tests.search.integration import register, wait_for_tasks
+from tests.factories import make_incoming
+from tests.search.integration import wait_for_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,12 +16,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def indexed(worker, office):
     docs = {
-        "plan": register(office.clerk, "Kế hoạch cải cách hành chính năm 2026", document_type="ke-hoach",
-                         urgency=Urgency.URGENT),
-        "report": register(office.clerk, "Báo cáo kết quả cải cách hành chính quý I"),
-        "other": register(office.clerk, "Giấy mời dự hội nghị tập huấn"),
+        "plan": make_incoming(office.clerk, "Kế hoạch cải cách hành chính năm 2026", document_type="ke-hoach",
+                              urgency=Urgency.URGENT),
+        "report": make_incoming(office.clerk, "Báo cáo kết quả cải cách hành chính quý I"),
+        "other": make_incoming(office.clerk, "Giấy mời dự hội nghị tập huấn"),
     }
-    register(office.outsider_clerk, "Kế hoạch cải cách hành chính của Sở Nội vụ")
+    make_incoming(office.outsider_clerk, "Kế hoạch cải cách hành chính của Sở Nội vụ")
     wait_for_tasks()
     return docs
 

@@ -12,7 +12,8 @@ import search
 from eoffice.documents.models import Confidentiality
 from search import indexing
 from search.indexing import viewer_for
-from tests.search.integration import register
+from tests.factories import make_incoming
+from tests.search.integration import forget_sent_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,9 +42,9 @@ counting_source.total = indexing.reindex_source.total  # what the progress bar i
 
 
 def test_reindex_over_real_models_resumes_after_an_interruption(office, fresh_index, tmp_path):
-    docs = [register(office.clerk, f"Báo cáo thống kê số {n} về công tác hộ tịch") for n in range(12)]
-    secret = register(office.clerk, "Báo cáo mật về công tác hộ tịch", confidentiality=Confidentiality.SECRET)
-    indexing.sent_results.clear()  # nothing ran them: no worker here, the reindex alone fills the index
+    docs = [make_incoming(office.clerk, f"Báo cáo thống kê số {n} về công tác hộ tịch") for n in range(12)]
+    secret = make_incoming(office.clerk, "Báo cáo mật về công tác hộ tịch", confidentiality=Confidentiality.SECRET)
+    forget_sent_tasks()  # nothing ran them: no worker here, the reindex alone fills the index
     checkpoint = tmp_path / "reindex.json"
     calls.clear()
     with pytest.raises(Interrupted):
@@ -70,10 +71,10 @@ def test_reindex_removes_what_a_lost_indexing_task_left_in_the_index(office, fre
     (default: rebuild) removes both."""
     from eoffice.incoming.models import IncomingDocument
 
-    kept = register(office.clerk, "Báo cáo công tác hộ tịch quý một")
-    made_secret = register(office.clerk, "Báo cáo công tác hộ tịch quý hai")
-    deleted = register(office.clerk, "Báo cáo công tác hộ tịch quý ba")
-    indexing.sent_results.clear()  # no worker here: the tasks these changes sent are never run
+    kept = make_incoming(office.clerk, "Báo cáo công tác hộ tịch quý một")
+    made_secret = make_incoming(office.clerk, "Báo cáo công tác hộ tịch quý hai")
+    deleted = make_incoming(office.clerk, "Báo cáo công tác hộ tịch quý ba")
+    forget_sent_tasks()  # no worker here: the tasks these changes sent are never run
     checkpoint = tmp_path / "reindex.json"
     call_command("search_reindex", "--checkpoint", str(checkpoint), stdout=io.StringIO())
     viewer = viewer_for(office.clerk)
@@ -84,7 +85,7 @@ def test_reindex_removes_what_a_lost_indexing_task_left_in_the_index(office, fre
     IncomingDocument.objects.filter(pk=made_secret.pk).update(confidentiality=Confidentiality.SECRET)
     deleted_id = f"in:{deleted.pk}"
     deleted.delete()
-    indexing.sent_results.clear()  # (the delete's task went to a broker no worker reads)
+    forget_sent_tasks()  # (the delete's task went to a broker no worker reads)
     assert {hit.id for hit in search.search("ho tich", viewer).hits} == ids  # still found: the leak
 
     out = io.StringIO()
@@ -99,8 +100,8 @@ def test_reindex_removes_what_a_lost_indexing_task_left_in_the_index(office, fre
 def test_an_in_place_reindex_removes_a_document_made_secret(office, fresh_index, tmp_path):
     from eoffice.incoming.models import IncomingDocument
 
-    made_secret = register(office.clerk, "Tờ trình về công tác hộ tịch")
-    indexing.sent_results.clear()
+    made_secret = make_incoming(office.clerk, "Tờ trình về công tác hộ tịch")
+    forget_sent_tasks()
     checkpoint = tmp_path / "reindex.json"
     call_command("search_reindex", "--in-place", "--checkpoint", str(checkpoint), stdout=io.StringIO())
     viewer = viewer_for(office.clerk)

@@ -2,7 +2,7 @@
 
 By operation family:
 
-- :mod:`.receipts`: the receipt API (for the outgoing module and edXML): :func:`receive`, :func:`recall_receipt`,
+- :mod:`.receipts`: the receipt API (for the outgoing module and edXML): :func:`receive`, :func:`recall_receipt`, :func:`update_waiting_receipt`,
   :func:`return_receipt`, and the signal :data:`eoffice.incoming.signals.status_changed`;
 - :mod:`.registration`: :func:`register_incoming` (which presents the document and starts its process);
 - :mod:`.handling`: the flow's callbacks and the steps :func:`propose`, :func:`instruct`, :func:`send_back`,
@@ -11,8 +11,9 @@ By operation family:
 - :mod:`.redirection`: :func:`reassign`, :func:`take_back`, :func:`extend_deadline`;
 - :mod:`.queries`: the inbox and the registers (read only).
 
-Each action checks who may act (the owner of the work item, or a delegate standing in for them, recorded as on
-behalf of) and writes the audit trail. The names below are the package's public surface: import them from here.
+Each action checks who may act through :mod:`eoffice.incoming.policy` (the owner of the work item, or a delegate
+standing in for them, recorded as on behalf of) and writes the audit trail. The names below are the package's
+public surface: import them from here.
 Drafting a reply (which needs the outgoing module) is ``eoffice.work.replies.draft_reply``.
 """
 
@@ -35,8 +36,15 @@ from .handling import (
     represent,
     send_back,
 )
-from .queries import find_duplicate, inbox_items, may_see_secret_register, register_documents
-from .receipts import ReceiptMetadata, check_upload, recall_receipt, receive, return_receipt
+from .queries import find_duplicate, inbox_items, register_documents
+from .receipts import (
+    ReceiptMetadata,
+    check_upload,
+    recall_receipt,
+    receive,
+    return_receipt,
+    update_waiting_receipt,
+)
 from .redirection import extend_deadline, reassign, take_back
 from .registration import default_leader, register_incoming
 
@@ -55,13 +63,13 @@ __all__ = [
     "instruct",
     "lock_handling",
     "mark_read",
-    "may_see_secret_register",
     "on_flow_closed",
     "on_flow_task_created",
     "on_inform",
     "propose",
     "reassign",
     "recall_receipt",
+    "update_waiting_receipt",
     "receive",
     "record_reply_drafted",
     "register_documents",

@@ -1,5 +1,5 @@
 """What every family of incoming actions shares: the error, the audit step, the sender's status signal, the work
-items (create, lock for the person acting, close) and who counts as a leader or a clerk."""
+items (create, lock for the person acting, close) and the clerk check (the rules: :mod:`eoffice.incoming.policy`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.utils import timezone
 from eoffice.audit.services import record
 from eoffice.core.errors import DomainError
 from eoffice.documents.models import URGENCY_RANK
-from eoffice.orgs.models import Person, RoleCode
+from eoffice.orgs.models import Person
 
-from .. import signals
+from .. import policy, signals
 from ..models import IncomingDocument, Step, WorkItem, WorkStatus
 
 
@@ -50,14 +50,9 @@ def _step(document, action: str, actor=None, *, on_behalf_of=None, target=None, 
 
 
 def _require_clerk(person, agency) -> None:
-    if not person.is_superuser and (person.agency_id != getattr(agency, "pk", agency)
-                                    or not person.has_role(RoleCode.CLERK)):
+    if not policy.is_clerk_of(person, agency):
         raise IncomingError("Chỉ văn thư của cơ quan nhận mới được thực hiện thao tác này.", code="not_clerk",
                             status_code=403)
-
-
-def _is_leader(person, agency_id) -> bool:
-    return person.agency_id == agency_id and person.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER)
 
 
 # ------------------------------------------------------------------------------------------- work items
@@ -72,16 +67,15 @@ def _new_item(document, person, kind, *, task=None, unit=None, note: str = "") -
 
 def _lock_item(item: WorkItem, person, kinds: Sequence[str]) -> tuple[WorkItem, Person | None]:
     """Lock the open ``item`` for ``person``: its owner, or a delegate standing in for the owner
-    (:meth:`Person.acting_for`). Returns the item and on whose behalf the person acts (None: their own)."""
+    (:func:`eoffice.incoming.policy.may_act`). Returns the item and on whose behalf the person acts (None: their
+    own)."""
     item = WorkItem.objects.select_for_update(of=("self",)).select_related("document", "task").get(pk=item.pk)
     if item.kind not in kinds:
         raise IncomingError("Thao tác không phù hợp với bước xử lý này.", code="wrong_step")
     if item.status != WorkStatus.OPEN:
         raise IncomingError("Việc này đã được xử lý.", code="not_open", status_code=409)
-    if item.person_id == person.pk:
-        return item, None
-    on_behalf_of = next((p for p in person.acting_for() if p.pk == item.person_id), None)
-    if on_behalf_of is None:
+    allowed, on_behalf_of = policy.may_act(person, item)
+    if not allowed:
         raise IncomingError("Bạn không được giao việc này.", code="not_assigned", status_code=403)
     return item, on_behalf_of
 

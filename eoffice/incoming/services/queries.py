@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from eoffice.documents.services import INCOMING_SECRET_SERIES, INCOMING_SERIES
+from eoffice.documents.services import INCOMING_SERIES
 from eoffice.orgs.models import Delegation
 from eoffice.orgs.scoping import visible_to
 
@@ -30,18 +30,6 @@ def inbox_items(person, *, include_delegated: bool = True):
     return (WorkItem.objects.filter(owners, status=WorkStatus.OPEN)
             .exclude(document__status=DocumentStatus.RECALLED)
             .select_related("document", "document__document_type", "person"))
-
-
-def may_see_secret_register(person, agency) -> bool:
-    """Whether ``person`` may open ``agency``'s secret incoming register (sổ văn bản mật đến).
-
-    Secret documents are visible only to the people named on them, so the register is for those who may see at
-    least one secret incoming document of the agency (and the deployment's operators); it shows them only those.
-    ``agency`` None: any agency (the operator, who belongs to none)."""
-    documents = visible_to(IncomingDocument, person).filter(series_code=INCOMING_SECRET_SERIES[0])
-    if agency is not None:
-        documents = documents.filter(agency=agency)
-    return documents.exists()
 
 
 def register_documents(person, *, year: int, agency=None, series: str = "", date_from: date | None = None,

@@ -208,3 +208,23 @@ def recall_receipt(source: str, source_ref: str, *, reason: str) -> None:
         record("incoming.receipt_recalled", obj=receipt, data={"reason": reason})
         _send_status(source=source, source_ref=source_ref, agency=receipt.agency, status=signals.RECALL_DONE,
                      reason=reason)
+
+
+def update_waiting_receipt(receipt_id: int, metadata: ReceiptMetadata, *, reason: str = "") -> Receipt | None:
+    """The sender updates the metadata of a dispatch (edXML business kind 2): a receipt still waiting for the clerk
+    takes the new metadata; one already registered or returned is left as it is.
+
+    Returns the updated receipt, or None when there is no waiting receipt (the caller answers the sender that the
+    update was declined). Audited.
+    """
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update().filter(pk=receipt_id).first()
+        if receipt is None or receipt.status != ReceiptStatus.WAITING:
+            return None
+        fields = metadata.model_fields()
+        for name, value in fields.items():
+            setattr(receipt, name, value)
+        receipt.save(update_fields=list(fields))
+        record("incoming.receipt_updated", obj=receipt, agency=receipt.agency_id,
+               data={"reason": reason[:500], "fields": sorted(fields)})
+    return receipt

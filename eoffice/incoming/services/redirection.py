@@ -1,6 +1,6 @@
 """Redirecting work: give a step to someone else (:func:`reassign`), take it back (:func:`take_back`), extend the
-deadline (:func:`extend_deadline`). Leaders, or their delegates (:meth:`Person.acting_for`), and unit heads
-within their unit."""
+deadline (:func:`extend_deadline`). Who may: :mod:`eoffice.incoming.policy` (leaders, or their delegates, and
+unit heads within their unit)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from eoffice.documents.models import is_secret
-from eoffice.orgs.models import Person, RoleCode
+from eoffice.orgs.models import Person
 
-from ..models import DeadlineExtension, IncomingDocument, WorkItem, WorkKind, WorkStatus
+from .. import policy
+from ..models import DeadlineExtension, IncomingDocument, WorkItem, WorkStatus
 from ..process import driver as process_driver
-from ._common import IncomingError, _is_leader, _new_item, _step
-
-
-def _may_redirect(item: WorkItem, person) -> tuple[bool, Person | None]:
-    """The agency's leaders (or their delegates) may move any step; a unit head may move the steps of their unit."""
-    if _is_leader(person, item.agency_id):
-        return True, None
-    for delegator in person.acting_for():
-        if _is_leader(delegator, item.agency_id):
-            return True, delegator
-    if (person.has_role(RoleCode.UNIT_HEAD) and person.unit_id and item.unit_id == person.unit_id
-            and item.kind in (WorkKind.HANDLE, WorkKind.COHANDLE)):
-        return True, None
-    return False, None
+from ._common import IncomingError, _new_item, _step
 
 
 def _move_item(item: WorkItem, person, new_person: Person, *, action: str, reason: str, request=None) -> WorkItem:
     item = WorkItem.objects.select_for_update(of=("self",)).select_related("document", "task").get(pk=item.pk)
     if item.status != WorkStatus.OPEN:
         raise IncomingError("Việc này đã được xử lý.", code="not_open", status_code=409)
-    allowed, on_behalf_of = _may_redirect(item, person)
+    allowed, on_behalf_of = policy.may_redirect(person, item)
     if not allowed:
         raise IncomingError("Bạn không có quyền chuyển việc này.", code="permission_denied", status_code=403)
     if new_person.agency_id != item.agency_id or not new_person.is_active:
@@ -64,7 +52,7 @@ def reassign(item: WorkItem, person, *, to: Person, reason: str = "", request=No
 
 def take_back(item: WorkItem, person, *, reason: str = "", request=None) -> WorkItem:
     """A leader takes a step back to themselves (thu hồi việc đã giao)."""
-    if not (_is_leader(person, item.agency_id) or any(_is_leader(d, item.agency_id) for d in person.acting_for())):
+    if not policy.may_take_back(person, item)[0]:
         raise IncomingError("Chỉ lãnh đạo cơ quan mới được thu hồi việc đã giao.", code="permission_denied",
                             status_code=403)
     with transaction.atomic():
@@ -76,13 +64,10 @@ def extend_deadline(document: IncomingDocument, person, *, new_deadline: date, r
     """A leader (or their delegate) extends the deadline, with a reason; open work follows the new deadline."""
     if not reason.strip():
         raise IncomingError("Cần ghi lý do gia hạn.", code="reason_required")
-    on_behalf_of = None
-    if not _is_leader(person, document.agency_id):
-        delegators = [d for d in person.acting_for() if _is_leader(d, document.agency_id)]
-        if not delegators:
-            raise IncomingError("Chỉ lãnh đạo cơ quan mới được gia hạn xử lý.", code="permission_denied",
-                                status_code=403)
-        on_behalf_of = delegators[0]
+    allowed, on_behalf_of = policy.may_extend(person, document)
+    if not allowed:
+        raise IncomingError("Chỉ lãnh đạo cơ quan mới được gia hạn xử lý.", code="permission_denied",
+                            status_code=403)
     with transaction.atomic():
         document = IncomingDocument.objects.select_for_update().get(pk=document.pk)
         old = document.effective_deadline

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from eoffice.audit.services import record
+from eoffice.core.tasks import send_on_commit
 from eoffice.orgs.models import Agency
 
 from .. import mapping
@@ -124,9 +125,7 @@ def _status_from_data(outbound: OutboundMessage) -> bytes:
 
 
 def _schedule(outbound: OutboundMessage) -> None:
-    from ..tasks import send
-
-    transaction.on_commit(lambda: send.delay(outbound.pk))
+    send_on_commit("interchange.edxml_send", outbound.pk)
 
 
 def _status_payload(agency: Agency, *, response_for: ResponseFor, recipient: Organization | None, meaning: str,

@@ -65,6 +65,7 @@ def _recall_one(sender: Organization, peer: Peer, agency: Agency, target: str, s
 def _update_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, sha: str,
                 tables: CodeTables) -> tuple[str, str]:
     """Update (kind 2): the metadata of a receipt still waiting for the clerk is replaced by the new header."""
+    from eoffice.incoming import services as incoming
     from eoffice.incoming.models import Receipt, ReceiptStatus
 
     key = _key(target, agency.code, mapping.UPDATE)
@@ -73,7 +74,7 @@ def _update_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, 
         return _previous_answer(previous)
     original = (InboundMessage.objects.filter(key=_key(target, agency.code, mapping.NEW))
                 .select_related("receipt").first())
-    receipt = Receipt.objects.select_for_update().filter(pk=original.receipt_id).first() if original else None
+    receipt = Receipt.objects.filter(pk=original.receipt_id).first() if original else None
     if receipt is None:
         return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
                          "Không tìm thấy văn bản cần cập nhật tại cơ quan nhận.", original,
@@ -82,10 +83,10 @@ def _update_one(parsed: ParsedMessage, peer: Peer, agency: Agency, target: str, 
         return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
                          "Văn bản đã được tiếp nhận, vào sổ; không cập nhật được, đề nghị gửi văn bản thay thế.",
                          original, mapping.code_text(parsed.header))
-    fields = mapping.receipt_metadata(parsed, tables).model_fields()
-    for name, value in fields.items():
-        setattr(receipt, name, value)
-    receipt.save(update_fields=list(fields))
     reason = parsed.trace.bussiness.bussiness_doc_reason or "Cập nhật thông tin văn bản."
+    if incoming.update_waiting_receipt(receipt.pk, mapping.receipt_metadata(parsed, tables), reason=reason) is None:
+        return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.DECLINED,
+                         "Văn bản đã được tiếp nhận, vào sổ; không cập nhật được, đề nghị gửi văn bản thay thế.",
+                         original, mapping.code_text(parsed.header))
     return _answered(parsed.header.sender, peer, agency, target, mapping.UPDATE, sha, mapping.AGREED, reason,
                      original, mapping.code_text(parsed.header))

@@ -24,6 +24,8 @@ The life of a dispatch (Decree 30, art. 18-20), one function per step:
    replacement supersedes.
 
 Queries (what waits for whom) are in :mod:`.queries`; the reply hook of the incoming side in :mod:`.replies`.
+The input of each operation is one object of :mod:`.inputs` (:class:`DraftInput`, :class:`RecipientsInput`,
+:class:`ReviewInput`, ...), built by the page's forms and the API's serializers alike.
 The actions never import :mod:`eoffice.outgoing.tasks`: they send its tasks by name after commit.
 """
 
@@ -31,7 +33,6 @@ from ._common import DOCX, PDF, SOURCE, clerks_of, position_of, unit_heads
 from .drafting import (
     SECRET_NAMED_ONLY,
     ConversionError,
-    ExternalRecipient,
     add_version,
     check_secret_recipients,
     convert_version,
@@ -39,6 +40,16 @@ from .drafting import (
     docx_to_pdf,
     read_upload,
     set_recipients,
+)
+from .inputs import (
+    ConsultInput,
+    DraftInput,
+    ExternalRecipient,
+    RecallInput,
+    RecipientsInput,
+    ReplacementInput,
+    ReturnInput,
+    ReviewInput,
 )
 from .issuing import date_text, issue, notation_for
 from .queries import WAITING_STEP_CHOICES, WAITING_STEPS, waiting_for, waiting_step
@@ -56,8 +67,15 @@ __all__ = [
     "STATUS_MAP",
     "WAITING_STEPS",
     "WAITING_STEP_CHOICES",
+    "ConsultInput",
     "ConversionError",
+    "DraftInput",
     "ExternalRecipient",
+    "RecallInput",
+    "RecipientsInput",
+    "ReplacementInput",
+    "ReturnInput",
+    "ReviewInput",
     "add_version",
     "check_secret_recipients",
     "clerks_of",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from celery import current_app
-from django.db import transaction
 from django.db.models import Max
 
 from eoffice.core.errors import DomainError
+from eoffice.core.tasks import send_on_commit
 from eoffice.documents.models import StoredFile
 from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 
@@ -69,5 +68,5 @@ def clerks_of(agency: Agency) -> list[Person]:
 
 def _enqueue(task_name: str, *args, **options) -> None:
     """Send the Celery task ``task_name`` (see :mod:`eoffice.outgoing.tasks`) once the current transaction
-    commits. By name, so that the actions never import the tasks module (the tasks call the actions)."""
-    transaction.on_commit(lambda: current_app.send_task(task_name, args=list(args), **options))
+    commits, by name (:func:`eoffice.core.tasks.send_on_commit`)."""
+    send_on_commit(task_name, *args, **options)

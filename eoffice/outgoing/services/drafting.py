@@ -3,14 +3,11 @@ recipient rules, and the draft itself (:func:`create_draft`, :func:`add_version`
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +15,11 @@ from django.conf import settings
 from django.db import transaction
 
 from eoffice.audit.services import record
-from eoffice.documents.models import Confidentiality, DocumentType, Urgency, is_secret
+from eoffice.documents.models import is_secret
 from eoffice.documents.services import store_file
-from eoffice.orgs.models import Agency, Person, RoleCode, Unit
+from eoffice.orgs.models import Agency, Person, RoleCode
 
+from .. import policy
 from ..models import (
     Capacity,
     ConversionStatus,
@@ -33,6 +31,7 @@ from ..models import (
     VersionKind,
 )
 from ._common import DOCX, PDF, _add_readers, _enqueue, _error, _lock, _new_version, clerks_of, unit_heads
+from .inputs import DraftInput, RecipientsInput, coerce
 
 CONVERSION_QUEUE = "conversion"
 CONVERSION_TIMEOUT = 180
@@ -141,19 +140,14 @@ def convert_version(version_id: int) -> DraftVersion:
 
 
 # --------------------------------------------------------------------------------------------- recipients
-@dataclasses.dataclass
-class ExternalRecipient:
-    code: str
-    name: str
-
-
-def _check_recipients(
-    agency: Agency, confidentiality: str, units: Sequence[Unit], people: Sequence[Person],
-    agencies: Sequence[Agency], external: Sequence[ExternalRecipient],
-) -> None:
+def _check_recipients(agency: Agency, confidentiality: str, recipients: RecipientsInput) -> None:
+    """The recipient rules, on the objects given (:mod:`eoffice.outgoing.policy` says who may be named; the page
+    and the API resolve their ids against the same choices before they get here)."""
+    units, people = recipients.recipient_units, recipients.recipient_people
+    agencies, external = recipients.recipient_agencies, recipients.external_recipients
     if any(u.agency_id != agency.pk for u in units):
         raise _error("Đơn vị nhận trong cơ quan phải thuộc cơ quan ban hành.", "bad_recipient")
-    if not is_secret(confidentiality) and any(p.agency_id != agency.pk for p in people):
+    if not all(policy.may_name(agency.pk, p, confidentiality) for p in people):
         raise _error("Cá nhân nhận phải thuộc cơ quan ban hành; cơ quan khác nhận qua văn thư của họ.",
                      "bad_recipient")
     if any(a.pk == agency.pk for a in agencies):
@@ -198,74 +192,62 @@ def check_secret_recipients(document: OutgoingDocument) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- drafts
-def create_draft(
-    person: Person,
-    *,
-    document_type: DocumentType,
-    summary: str,
-    signer: Person,
-    file: tuple[str, bytes] | None = None,
-    signer_capacity: str = Capacity.DIRECT,
-    signer_position: str = "",
-    urgency: str = Urgency.NORMAL,
-    confidentiality: str = Confidentiality.NORMAL,
-    recipient_units: Sequence[Unit] = (),
-    recipient_people: Sequence[Person] = (),
-    recipient_agencies: Sequence[Agency] = (),
-    external_recipients: Sequence[ExternalRecipient] = (),
-    consult_units: Sequence[Unit] = (),
-    deadline: date | None = None,
-    answers: Any = None,
-    replaces: OutgoingDocument | None = None,
-    notes: str = "",
-    request=None,
-) -> OutgoingDocument:
-    """A new draft by ``person`` (a specialist or unit head of the agency). ``file`` may come later
-    (:func:`add_version`); a reply draft (:func:`start_reply_draft`) starts without one."""
+def create_draft(person: Person, draft: DraftInput | None = None, *, request=None, **fields: Any) -> OutgoingDocument:
+    """A new draft by ``person`` (a specialist or unit head of the agency), from ``draft`` (or its fields as
+    keyword arguments). Its file may come later (:func:`add_version`); a reply draft (:func:`start_reply_draft`)
+    starts without one."""
+    draft = coerce(DraftInput, draft, fields)
     if person.agency_id is None or person.unit_id is None:
         raise _error("Người soạn thảo phải thuộc một đơn vị của cơ quan.", "no_unit", 403)
     if not person.has_role(RoleCode.SPECIALIST, RoleCode.UNIT_HEAD, RoleCode.CLERK, RoleCode.LEADER,
                            RoleCode.DEPUTY_LEADER):
         raise _error("Bạn không có quyền soạn thảo văn bản đi.", "permission_denied", 403)
-    summary = (summary or "").strip()
+    summary = (draft.summary or "").strip()
     if not summary:
         raise _error("Cần nhập trích yếu nội dung văn bản.", "no_summary")
     agency = person.agency
-    if signer.agency_id != agency.pk or not signer.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER,
-                                                           RoleCode.UNIT_HEAD):
+    signer, confidentiality, answers = draft.signer, draft.confidentiality, draft.answers
+    if not policy.is_signer_of(agency.pk, signer):
         raise _error("Người ký phải là lãnh đạo của cơ quan ban hành.", "bad_signer")
-    if signer_capacity not in Capacity.values:
+    if draft.signer_capacity not in Capacity.values:
         raise _error("Thẩm quyền ký không hợp lệ.", "bad_capacity")
-    if any(u.agency_id != agency.pk for u in consult_units):
+    if any(u.agency_id != agency.pk for u in draft.consult_units):
         raise _error("Chỉ lấy ý kiến các đơn vị trong cơ quan.", "bad_consult_unit")
-    _check_recipients(agency, confidentiality, recipient_units, recipient_people, recipient_agencies,
-                      external_recipients)
+    _check_recipients(agency, confidentiality, draft.recipients)
+    recipient_people = draft.recipient_people
     with transaction.atomic():
         document = OutgoingDocument.objects.create(
-            agency=agency, drafting_unit=person.unit, drafter=person, document_type=document_type, summary=summary,
-            urgency=urgency, confidentiality=confidentiality, signer=signer, signer_capacity=signer_capacity,
-            signer_position=signer_position, deadline=deadline, keeper_unit=person.unit, notes=notes,
+            agency=agency, drafting_unit=person.unit, drafter=person, document_type=draft.document_type,
+            summary=summary, urgency=draft.urgency, confidentiality=confidentiality, signer=signer,
+            signer_capacity=draft.signer_capacity, signer_position=draft.signer_position, deadline=draft.deadline,
+            keeper_unit=person.unit, notes=draft.notes,
             answers_incoming_id=getattr(answers, "pk", None), answers_label=str(answers)[:255] if answers else "",
-            replaces=replaces,
+            replaces=draft.replaces,
         )
-        document.recipient_units.set(recipient_units)
+        document.recipient_units.set(draft.recipient_units)
         document.recipient_people.set(recipient_people)
-        document.consult_units.set([u for u in consult_units if u.pk != person.unit_id])
+        document.consult_units.set([u for u in draft.consult_units if u.pk != person.unit_id])
         _add_readers(document, person, signer, *[p for p in recipient_people if p.agency_id == agency.pk])
-        if is_secret(confidentiality):
-            # Named people of other agencies get it through their agency's clerk, named on the receipt.
-            recipient_agencies = list({p.agency_id: p.agency for p in recipient_people
-                                       if p.agency_id != agency.pk}.values())
-        for target in recipient_agencies:
-            Delivery.objects.create(document=document, kind=DeliveryKind.AGENCY, agency=target)
-        for target in external_recipients:
-            Delivery.objects.create(document=document, kind=DeliveryKind.EXTERNAL, external_code=target.code,
-                                    external_name=target.name)
-        if file is not None:
-            _store_upload(document, person, file[0], file[1])
+        _plan_deliveries(document, draft.recipients)
+        if draft.file is not None:
+            _store_upload(document, person, draft.file[0], draft.file[1])
         record("outgoing.draft_created", actor=person, obj=document, request=request,
                data={"summary": summary, "confidentiality": confidentiality})
     return document
+
+
+def _plan_deliveries(document: OutgoingDocument, recipients: RecipientsInput) -> None:
+    """One delivery per recipient agency and external recipient. A secret document: named people of other
+    agencies get it through their agency's clerk, named on the receipt."""
+    agencies = recipients.recipient_agencies
+    if is_secret(document.confidentiality):
+        agencies = list({p.agency_id: p.agency for p in recipients.recipient_people
+                         if p.agency_id != document.agency_id}.values())
+    for target in agencies:
+        Delivery.objects.create(document=document, kind=DeliveryKind.AGENCY, agency=target)
+    for target in recipients.external_recipients:
+        Delivery.objects.create(document=document, kind=DeliveryKind.EXTERNAL, external_code=target.code,
+                                external_name=target.name)
 
 
 def _lock_with_drafter(document: OutgoingDocument, person: Person, what: str) -> OutgoingDocument:
@@ -287,23 +269,18 @@ def add_version(document: OutgoingDocument, person: Person, name: str, data: byt
     return version
 
 
-def set_recipients(
-    document: OutgoingDocument, person: Person, *,
-    recipient_units: Sequence[Unit] = (),
-    recipient_people: Sequence[Person] = (),
-    recipient_agencies: Sequence[Agency] = (),
-    external_recipients: Sequence[ExternalRecipient] = (),
-    request=None,
-) -> OutgoingDocument:
+def set_recipients(document: OutgoingDocument, person: Person, recipients: RecipientsInput | None = None, *,
+                   request=None, **fields: Any) -> OutgoingDocument:
     """The drafter (re)names the recipients while the draft is with them (new or returned), with the rules of
     :func:`create_draft`: e.g. a secret reply draft that started without a recipient (:func:`start_reply_draft`)."""
+    recipients = coerce(RecipientsInput, recipients, fields)
+    recipient_people = recipients.recipient_people
     with transaction.atomic():
         document = _lock_with_drafter(document, person, "sửa nơi nhận")
         agency = document.agency
-        _check_recipients(agency, document.confidentiality, recipient_units, recipient_people, recipient_agencies,
-                          external_recipients)
+        _check_recipients(agency, document.confidentiality, recipients)
         old_people = set(document.recipient_people.values_list("pk", flat=True))
-        document.recipient_units.set(recipient_units)
+        document.recipient_units.set(recipients.recipient_units)
         document.recipient_people.set(recipient_people)
         # People who were readers only as named recipients stop being readers; those with a part in the document
         # (drafter, signer, reviewers, consulted heads, clerks) stay.
@@ -316,18 +293,12 @@ def set_recipients(
         if dropped:
             document.readers.remove(*dropped)
         _add_readers(document, *[p for p in recipient_people if p.agency_id == agency.pk])
-        if is_secret(document.confidentiality):
-            recipient_agencies = list({p.agency_id: p.agency for p in recipient_people
-                                       if p.agency_id != agency.pk}.values())
         document.deliveries.all().delete()  # a draft's deliveries are only planned: nothing was sent
-        for target in recipient_agencies:
-            Delivery.objects.create(document=document, kind=DeliveryKind.AGENCY, agency=target)
-        for target in external_recipients:
-            Delivery.objects.create(document=document, kind=DeliveryKind.EXTERNAL, external_code=target.code,
-                                    external_name=target.name)
+        _plan_deliveries(document, recipients)
         check_secret_recipients(document)
         record("outgoing.recipients_set", actor=person, obj=document, request=request,
-               data={"units": [u.pk for u in recipient_units], "people": [p.pk for p in recipient_people],
-                     "agencies": [a.pk for a in recipient_agencies],
-                     "external": [e.code for e in external_recipients]})
+               data={"units": [u.pk for u in recipients.recipient_units], "people": [p.pk for p in recipient_people],
+                     "agencies": list(document.deliveries.filter(kind=DeliveryKind.AGENCY)
+                                      .values_list("agency_id", flat=True)),
+                     "external": [e.code for e in recipients.external_recipients]})
     return document

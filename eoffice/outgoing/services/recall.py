@@ -14,13 +14,14 @@ from eoffice.orgs.models import Person, RoleCode
 
 from ..models import Delivery, DeliveryEvent, DeliveryKind, DeliveryStatus, OutgoingDocument, Status
 from ._common import SOURCE, _enqueue, _error, _lock
-from .drafting import ExternalRecipient, create_draft
+from .drafting import create_draft
+from .inputs import DraftInput, ExternalRecipient, RecallInput, ReplacementInput, coerce
 
 
-def recall(document: OutgoingDocument, person: Person, *, reason: str, request=None,
-           _superseded_by: OutgoingDocument | None = None) -> OutgoingDocument:
+def recall(document: OutgoingDocument, person: Person, recall_input: RecallInput | None = None, *, request=None,
+           _superseded_by: OutgoingDocument | None = None, **fields: Any) -> OutgoingDocument:
     """Recall a released document from every recipient (leaders or clerks of the issuing agency)."""
-    reason = (reason or "").strip()
+    reason = (coerce(RecallInput, recall_input, fields).reason or "").strip()
     if not reason:
         raise _error("Thu hồi văn bản cần ghi lý do.", "reason_required")
     if person.agency_id != document.agency_id or not person.has_role(RoleCode.CLERK, RoleCode.LEADER,
@@ -59,32 +60,34 @@ def recall_delivery(delivery_id: int, reason: str) -> None:
     incoming.recall_receipt(SOURCE, delivery.source_ref, reason=reason)
 
 
-def create_replacement(document: OutgoingDocument, person: Person, **draft: Any) -> OutgoingDocument:
+def create_replacement(document: OutgoingDocument, person: Person, replacement: ReplacementInput | None = None, *,
+                       request=None, **fields: Any) -> OutgoingDocument:
     """A new draft that, once released, supersedes ``document`` everywhere (recalled at every recipient, with a
-    link both ways). Recipients default to the old document's."""
+    link both ways). Everything but the summary (kept when empty) and the file comes from the old document."""
+    replacement = coerce(ReplacementInput, replacement, fields)
     if document.status != Status.RELEASED:
         raise _error("Chỉ thay thế được văn bản đã phát hành.", "wrong_state", 409)
     if OutgoingDocument.objects.filter(replaces=document).exists():
         raise _error("Văn bản này đã có văn bản thay thế.", "already_replaced", 409)
-    draft.setdefault("document_type", document.document_type)
-    draft.setdefault("signer", document.signer)
-    draft.setdefault("signer_capacity", document.signer_capacity)
-    draft.setdefault("signer_position", document.signer_position)
-    draft.setdefault("urgency", document.urgency)
-    draft.setdefault("confidentiality", document.confidentiality)
-    draft.setdefault("recipient_units", list(document.recipient_units.all()))
-    draft.setdefault("recipient_people", list(document.recipient_people.all()))
-    if not document.is_secret:
-        draft.setdefault("recipient_agencies",
-                         [d.agency for d in document.deliveries.filter(kind=DeliveryKind.AGENCY)])
-    draft.setdefault("external_recipients", [ExternalRecipient(d.external_code, d.external_name)
-                                             for d in document.deliveries.filter(kind=DeliveryKind.EXTERNAL)])
-    return create_draft(person, replaces=document, **draft)
+    agencies = ([] if document.is_secret
+                else [d.agency for d in document.deliveries.filter(kind=DeliveryKind.AGENCY)])
+    draft = DraftInput(
+        document_type=document.document_type, summary=(replacement.summary or "").strip() or document.summary,
+        signer=document.signer, signer_capacity=document.signer_capacity,
+        signer_position=document.signer_position, urgency=document.urgency,
+        confidentiality=document.confidentiality, recipient_units=tuple(document.recipient_units.all()),
+        recipient_people=tuple(document.recipient_people.all()), recipient_agencies=tuple(agencies),
+        external_recipients=tuple(ExternalRecipient(d.external_code, d.external_name)
+                                  for d in document.deliveries.filter(kind=DeliveryKind.EXTERNAL)),
+        file=replacement.file, replaces=document,
+    )
+    return create_draft(person, draft, request=request)
 
 
 def _supersede(old: OutgoingDocument, new: OutgoingDocument, person: Person) -> None:
     if old.status == Status.RELEASED:
-        recall(old, person, reason=f"Được thay thế bởi văn bản số {new.notation}", _superseded_by=new)
+        recall(old, person, RecallInput(reason=f"Được thay thế bởi văn bản số {new.notation}"),
+               _superseded_by=new)
     else:
         old.status = Status.SUPERSEDED
         old.save(update_fields=["status", "updated_at"])

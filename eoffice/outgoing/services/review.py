@@ -3,12 +3,14 @@ of other units, and :func:`return_to_drafter` (by the signer, or by the clerk at
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Max
 
 from eoffice.audit.services import record
 from eoffice.documents.services import store_file
-from eoffice.orgs.models import Person, RoleCode, Unit
+from eoffice.orgs.models import Person, RoleCode
 
 from .. import policy
 from ..models import Consultation, ConversionStatus, Opinion, OutgoingDocument, Status, Step, VersionKind
@@ -24,6 +26,7 @@ from ._common import (
     unit_heads,
 )
 from .drafting import check_secret_recipients
+from .inputs import ConsultInput, ReturnInput, ReviewInput, coerce
 from .issuing import _require_clerk
 
 
@@ -78,12 +81,13 @@ def submit(document: OutgoingDocument, person: Person, *, request=None) -> Outgo
     return document
 
 
-def review(document: OutgoingDocument, person: Person, *, approve: bool, comment: str = "",
-           request=None) -> OutgoingDocument:
+def review(document: OutgoingDocument, person: Person, decision: ReviewInput | None = None, *, request=None,
+           **fields: Any) -> OutgoingDocument:
     """The unit head's check of content and form: approve (on to consultation or the signer) or return."""
     flow = process_driver()
 
-    comment = (comment or "").strip()
+    decision = coerce(ReviewInput, decision, fields)
+    approve, comment = decision.approve, (decision.comment or "").strip()
     if not approve and not comment:
         raise _error("Trả lại dự thảo cần ghi ý kiến.", "comment_required")
     with transaction.atomic():
@@ -113,12 +117,13 @@ def review(document: OutgoingDocument, person: Person, *, approve: bool, comment
     return document
 
 
-def consult(document: OutgoingDocument, person: Person, *, unit: Unit | None = None, agree: bool = True,
-            comment: str = "", request=None) -> Consultation:
+def consult(document: OutgoingDocument, person: Person, opinion: ConsultInput | None = None, *, request=None,
+            **fields: Any) -> Consultation:
     """A consulted unit's head gives the unit's opinion; the last one sends the draft on to the signer."""
     flow = process_driver()
 
-    unit = unit or person.unit
+    opinion = coerce(ConsultInput, opinion, fields)
+    unit, agree, comment = opinion.unit or person.unit, opinion.agree, (opinion.comment or "").strip()
     with transaction.atomic():
         document = _lock(document)
         if document.status != Status.CONSULTING:
@@ -136,9 +141,8 @@ def consult(document: OutgoingDocument, person: Person, *, unit: Unit | None = N
             behalf = next((p for p in person.acting_for() if p.pk == task.owner_id), None)
             if behalf is None:
                 raise _not_your_task()
-        opinion = Opinion.objects.create(document=document, step=Step.CONSULT, person=person, on_behalf_of=behalf,
-                                         unit=unit, approved=agree, text=(comment or "").strip())
-        consultation.opinion = opinion
+        consultation.opinion = Opinion.objects.create(document=document, step=Step.CONSULT, person=person,
+                                                      on_behalf_of=behalf, unit=unit, approved=agree, text=comment)
         consultation.save(update_fields=["opinion"])
         if not document.consultations.filter(round=consultation.round, opinion__isnull=True).exists():
             document.status = Status.TO_SIGN
@@ -149,11 +153,12 @@ def consult(document: OutgoingDocument, person: Person, *, unit: Unit | None = N
     return consultation
 
 
-def return_to_drafter(document: OutgoingDocument, person: Person, *, comment: str, request=None) -> OutgoingDocument:
+def return_to_drafter(document: OutgoingDocument, person: Person, returned: ReturnInput | None = None, *,
+                      request=None, **fields: Any) -> OutgoingDocument:
     """The signer (at signing) or the clerk (at the form check) returns the draft to the drafter."""
     flow = process_driver()
 
-    comment = (comment or "").strip()
+    comment = (coerce(ReturnInput, returned, fields).comment or "").strip()
     if not comment:
         raise _error("Trả lại dự thảo cần ghi ý kiến.", "comment_required")
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """Pages of incoming dispatches: receipt queue, registration, document page, register list, files.
 
-Views translate requests into service calls; they hold no business rules and every query goes through
+Views translate requests into service calls; they hold no business rules: what a page offers is
+:mod:`eoffice.incoming.policy`'s answer (the services and the API ask it too), and every query goes through
 ``visible_to``.
 """
 
@@ -22,9 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eoffice.documents.services import INCOMING_SECRET_SERIES, INCOMING_SERIES
-from eoffice.incoming import services
+from eoffice.incoming import policy, services
 from eoffice.incoming.models import (
-    DocumentStatus,
     IncomingDocument,
     IncomingFile,
     Receipt,
@@ -32,10 +32,8 @@ from eoffice.incoming.models import (
     ReceiptStatus,
     WorkItem,
     WorkKind,
-    WorkStatus,
 )
 from eoffice.incoming.services import IncomingError, ReceiptMetadata
-from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import visible_to
 from eoffice.work import replies
 
@@ -54,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
     documents = (visible_to(IncomingDocument, request.user).select_related("document_type")
                  .order_by("-registered_at")[:20])
     return render(request, "incoming/index.html", {
-        "receipts": receipts, "documents": documents, "is_clerk": request.user.has_role(RoleCode.CLERK)})
+        "receipts": receipts, "documents": documents, "is_clerk": policy.may_register(request.user)})
 
 
 def _metadata_from(data: dict) -> ReceiptMetadata:
@@ -68,7 +66,7 @@ def _metadata_from(data: dict) -> ReceiptMetadata:
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     """Register a paper or e-mail dispatch from an upload."""
-    if not request.user.has_role(RoleCode.CLERK):
+    if not policy.may_register(request.user):
         raise Http404
     form = forms.RegisterForm(request.POST or None, request.FILES or None, agency=request.user.agency)
     if request.method == "POST" and form.is_valid():
@@ -117,11 +115,10 @@ def _replacements(person, receipt: Receipt | None) -> dict:
 
 def _render_receipt(request: HttpRequest, receipt: Receipt, *, form=None, reason_form=None, error: str = "",
                     status: int = 200) -> HttpResponse:
-    # A recalled dispatch is removed on the recipient's side (Decree 30): its record stays, its file is not offered.
-    files = [] if receipt.status == ReceiptStatus.RECALLED else (
-        ReceiptFile.objects.filter(receipt=receipt).select_related("stored_file"))
+    files = ReceiptFile.objects.offered().filter(receipt=receipt).select_related("stored_file")
     return render(request, "incoming/receipt.html", {
-        "receipt": receipt, "files": files, "validation_files": (receipt.validation or {}).get("files", []),
+        "receipt": receipt, "files": files, "can": policy.receipt_actions(request.user, receipt),
+        "validation_files": (receipt.validation or {}).get("files", []),
         "form": form or forms.ReceiptRegisterForm(agency=request.user.agency),
         "reason_form": reason_form or forms.ReasonForm(), "error": error,
         **_replacements(request.user, receipt),
@@ -172,8 +169,7 @@ def _action_form(item: WorkItem, person, doc: IncomingDocument, data=None) -> dj
     if item.kind == WorkKind.PROPOSE:
         return forms.ProposeForm(data, agency=agency, prefix=prefix)
     if item.kind == WorkKind.ASSIGN:
-        unit = doc.lead_unit if person.has_role(RoleCode.UNIT_HEAD) and doc.lead_unit_id else None
-        return forms.AssignForm(data, agency=agency, unit=unit, prefix=prefix)
+        return forms.AssignForm(data, agency=agency, unit=policy.assigns_within(person, doc), prefix=prefix)
     if item.kind == WorkKind.HANDLE:
         return forms.HandleForm(data, prefix=prefix, case_files=_files_for(person, doc))
     if item.kind == WorkKind.INFO:
@@ -204,34 +200,31 @@ def _render_document(request: HttpRequest, doc: IncomingDocument, *, bound: dict
                      error: str = "", status: int = 200) -> HttpResponse:
     """The document page; ``bound`` holds the submitted forms (with their errors) that must keep their input."""
     bound = bound or {}
-    # A recalled document is removed on the recipient's side: the register entry and history stay, the file goes.
-    files = [] if doc.status == DocumentStatus.RECALLED else list(
-        IncomingFile.objects.filter(document=doc).select_related("stored_file"))
+    files = list(IncomingFile.objects.offered().filter(document=doc).select_related("stored_file"))
     instructions = list(doc.instructions.select_related("author", "on_behalf_of", "lead_unit")
                         .prefetch_related("supporting_units", "info_units", "info_people"))
     steps = list(doc.steps.select_related("actor", "on_behalf_of", "target"))
     work = list(doc.work_items.select_related("person", "unit").order_by("created_at"))
-    mine = list(services.inbox_items(request.user).filter(document=doc))
-    agency = request.user.agency
+    person, agency = request.user, request.user.agency
+    delegators = person.acting_for()  # once for every question below
+    offered = {w.pk: policy.actions(person, w, delegators=delegators) for w in work}
     action_forms = []
-    for item in mine:
-        form = bound.get(("act", item.pk)) or _action_form(item, request.user, doc)
+    for item in reversed(work):  # the person's steps, latest first (as in their inbox)
+        if not offered[item.pk]["act"]:
+            continue
+        form = bound.get(("act", item.pk)) or _action_form(item, person, doc)
         back = None
-        if item.kind in (WorkKind.INSTRUCT, WorkKind.PROPOSE):
+        if offered[item.pk]["send_back"]:
             back = bound.get(("back", item.pk)) or forms.SendBackForm(prefix=f"b{item.pk}")
-        action_forms.append((item, form, back))
-    can_redirect = request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.UNIT_HEAD) or bool(
-        request.user.acting_for())
+        action_forms.append((item, form, back, offered[item.pk]))
     open_work = [
-        (w, bound.get(("redirect", w.pk)) or forms.ReassignForm(agency=agency, prefix=f"r{w.pk}"))
-        for w in work if w.status == WorkStatus.OPEN
+        (w, bound.get(("redirect", w.pk)) or forms.ReassignForm(agency=agency, prefix=f"r{w.pk}"), offered[w.pk])
+        for w in work if offered[w.pk]["reassign"]
     ]
-    is_leader = request.user.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER) or any(
-        d.has_role(RoleCode.LEADER, RoleCode.DEPUTY_LEADER) for d in request.user.acting_for())
     return render(request, "incoming/document.html", {
         "doc": doc, "files": files, "instructions": instructions, "steps": steps, "work": work,
         "action_forms": action_forms, "extend_form": bound.get("extend") or forms.ExtendForm(),
-        "can_redirect": can_redirect, "open_work": open_work, "is_leader": is_leader,
+        "open_work": open_work, "can": policy.document_actions(person, doc, delegators=delegators),
         "validation_files": (doc.validation or {}).get("files", []), "error": error,
         "replies": _replies(request.user, doc),
         **_replacements(request.user, doc.receipt if doc.receipt_id else None),
@@ -352,7 +345,7 @@ def register_filters(request: HttpRequest, agency) -> tuple[forms.RegisterFilter
 
     Returns the bound form, the valid values (an invalid one is left out and shown as an error) and whether the
     person may open the secret register. Asking for the secret register without that right is not found."""
-    secret_allowed = services.may_see_secret_register(request.user, agency)
+    secret_allowed = policy.may_see_secret_register(request.user, agency)
     if request.GET.get("so") == INCOMING_SECRET_SERIES[0] and not secret_allowed:
         raise Http404
     form = forms.RegisterFilterForm(request.GET, secret_register=secret_allowed)
@@ -401,13 +394,13 @@ def _file_response(stored) -> FileResponse:
 
 @login_required
 def document_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
-    doc = get_object_or_404(visible_to(IncomingDocument, request.user).exclude(status=DocumentStatus.RECALLED), pk=pk)
-    link = get_object_or_404(IncomingFile.objects.select_related("stored_file"), document=doc, pk=file_pk)
+    doc = get_object_or_404(visible_to(IncomingDocument, request.user), pk=pk)
+    link = get_object_or_404(IncomingFile.objects.offered().select_related("stored_file"), document=doc, pk=file_pk)
     return _file_response(link.stored_file)
 
 
 @login_required
 def receipt_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
-    receipt = get_object_or_404(visible_to(Receipt, request.user).exclude(status=ReceiptStatus.RECALLED), pk=pk)
-    link = get_object_or_404(ReceiptFile.objects.select_related("stored_file"), receipt=receipt, pk=file_pk)
+    receipt = get_object_or_404(visible_to(Receipt, request.user), pk=pk)
+    link = get_object_or_404(ReceiptFile.objects.offered().select_related("stored_file"), receipt=receipt, pk=file_pk)
     return _file_response(link.stored_file)

@@ -8,7 +8,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -136,20 +136,10 @@ def create(request: HttpRequest) -> HttpResponse:
     _handler(request)
     form = DraftForm(request.user, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        upload = data["file"]
         try:
-            document = services.create_draft(
-                request.user, document_type=data["document_type"], summary=data["summary"], signer=data["signer"],
-                file=(upload.name, upload.read()), signer_capacity=data["signer_capacity"] or "",
-                signer_position=data["signer_position"], urgency=data["urgency"],
-                confidentiality=data["confidentiality"], recipient_units=list(data["recipient_units"]),
-                recipient_people=list(data["recipient_people"]),
-                recipient_agencies=list(data["recipient_agencies"]), external_recipients=form.external_recipients(),
-                consult_units=list(data["consult_units"]), deadline=data["deadline"], request=request,
-            )
+            document = services.create_draft(request.user, form.to_input(), request=request)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, ValidationError(exc.message, code=exc.code))
         else:
             messages.success(request, _("Đã lưu dự thảo."))
             return redirect("outgoing-detail", pk=document.pk)
@@ -245,23 +235,27 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "submit":
             services.submit(document, person, request=request)
         elif action == "approve":
-            services.review(document, person, approve=True, comment=post.get("comment", ""), request=request)
+            services.review(document, person, services.ReviewInput(approve=True, comment=post.get("comment", "")),
+                            request=request)
         elif action == "return-review":
-            services.review(document, person, approve=False, comment=post.get("comment", ""), request=request)
+            services.review(document, person, services.ReviewInput(approve=False, comment=post.get("comment", "")),
+                            request=request)
         elif action == "consult":
-            services.consult(document, person, agree=post.get("agree", "1") == "1", comment=post.get("comment", ""),
+            services.consult(document, person, services.ConsultInput(agree=post.get("agree", "1") == "1",
+                                                                     comment=post.get("comment", "")),
                              request=request)
         elif action == "sign":
             services.sign(document, person, request=request)
         elif action == "return":
-            services.return_to_drafter(document, person, comment=post.get("comment", ""), request=request)
+            services.return_to_drafter(document, person, services.ReturnInput(comment=post.get("comment", "")),
+                                       request=request)
         elif action == "issue":
             services.issue(document, person, request=request)
         elif action == "release":
             services.release(document, person, case_file=_chosen_file(person, post.get("case_file", "")),
                              request=request)
         elif action == "recall":
-            services.recall(document, person, reason=post.get("reason", ""), request=request)
+            services.recall(document, person, services.RecallInput(reason=post.get("reason", "")), request=request)
         elif action == "version":
             upload = request.FILES.get("file")
             if upload is None:
@@ -269,8 +263,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.add_version(document, person, upload.name, upload.read(), request=request)
         elif action == "replace":
             upload = request.FILES.get("file")
-            new = services.create_replacement(document, person, summary=post.get("summary") or document.summary,
-                                              file=(upload.name, upload.read()) if upload else None)
+            new = services.create_replacement(document, person, services.ReplacementInput(
+                summary=post.get("summary", ""), file=(upload.name, upload.read()) if upload else None),
+                request=request)
             messages.success(request, done[action])
             return redirect("outgoing-detail", pk=new.pk)
         else:

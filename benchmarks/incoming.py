@@ -105,7 +105,8 @@ def setup_django() -> None:
 
 def sample_pdf() -> bytes:
     """A realistic công văn from the corpus, rendered to PDF (unsigned, as a paper-less sender might e-mail it)."""
-    from signing.documents import render_document, sample_document
+    from signing.dev.samples import sample_document
+    from signing.documents import render_document
 
     return render_document(sample_document("cong-van", notation_number=215, issued=dt.date(2026, 3, 2)))
 

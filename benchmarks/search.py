@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/search.py --docs 100000
     .venv/bin/python benchmarks/search.py --docs 1000000 --baseline-reps 1
 
-1. Builds N synthetic documents from the Vietnamese reports in ``eoffice/corpus/*.txt`` (sentences
+1. Builds N synthetic documents from the Vietnamese reports in ``signing/dev/corpus/*.txt`` (sentences
    recombined into summaries and bodies; metadata spread over 8 years, 131 agencies of one province
    sized like the real ones, 14 types, issuers, signers, units, files, urgencies, statuses) and
    stores them in a plain SQLite table: that table is the baseline's data and the reindex source.
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from search import PAGE_FACETS, SearchDocument, Viewer, reindex  # noqa: E402
 from search._embedded import EmbeddedBackend  # noqa: E402
 
-CORPUS = ROOT / "eoffice" / "corpus"  # the reports shipped with the project (copied from shared/corpus)
+CORPUS = ROOT / "signing" / "dev" / "corpus"  # the reports shipped with the project
 
 TYPES = [("Công văn", 30), ("Báo cáo", 12), ("Kế hoạch", 10), ("Thông báo", 9), ("Giấy mời", 9),
          ("Quyết định", 10), ("Tờ trình", 5), ("Hướng dẫn", 4), ("Chỉ thị", 2), ("Nghị quyết", 2),

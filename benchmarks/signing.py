@@ -37,8 +37,9 @@ from pyhanko.sign.fields import SigSeedSubFilter  # noqa: E402
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
+from signing.dev.samples import sample_document
 from signing.dev.services import DevServices  # noqa: E402
-from signing.documents import render_document, sample_document  # noqa: E402
+from signing.documents import render_document  # noqa: E402
 from signing.keys import SoftwareKeyStore  # noqa: E402
 from signing.pades import BatchSealer  # noqa: E402
 from signing.pki import DevPKI, Subject  # noqa: E402

@@ -44,7 +44,6 @@ __all__ = [
     "SigningError",
     "check_before_signing",
     "check_signing_certificate",
-    "clear_preflight_cache",
     "preflight_enabled",
 ]
 
@@ -136,11 +135,6 @@ class PreflightCache:
 
 
 cache = PreflightCache()
-
-
-def clear_preflight_cache() -> None:
-    """Forget every positive result (after changing trust roots, or in tests)."""
-    cache.clear()
 
 
 # ------------------------------------------------------------------------------------------------------- helpers

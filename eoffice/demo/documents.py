@@ -5,7 +5,7 @@ every state a person trying the product should find, each made by the service fu
 call, so that numbering, the audit trail, the flows, signatures and search indexing are the real ones:
 
 * eight incoming dispatches to the Sở Tư pháp from other agencies of the province, rendered in the Decree 30
-  layout with text of ``eoffice/corpus``, signed by the issuing agency's leader and sealed by the agency (their
+  layout with text of ``signing/dev/corpus``, signed by the issuing agency's leader and sealed by the agency (their
   signatures validate as "Hợp lệ"), delivered to the Sở's receipt queue (:func:`eoffice.incoming.services.receive`)
   and taken to their stage: two waiting for the clerk, one registered and waiting for the director's instruction,
   one instructed to Phòng PBGDPL and waiting for its head to assign it, two being handled by ``chuyenvien.stp``
@@ -187,7 +187,7 @@ def _person(username: str) -> Person:
 
 
 def _body(intro: str, seed: str, closing: str, paragraphs: int = 3) -> list[str]:
-    from signing.documents import corpus_paragraphs
+    from signing.dev.samples import corpus_paragraphs
 
     corpus = corpus_paragraphs()
     rng = random.Random(seed)

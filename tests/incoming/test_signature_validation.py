@@ -17,7 +17,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from eoffice.incoming.models import IncomingDocument
 from signing import pades
-from signing.documents import date_line, render_document, sample_document
+from signing.dev.samples import sample_document
+from signing.documents import date_line, render_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore
 from signing.validation import REASON_MODIFIED, SUMMARY_NO_SIGNATURE, SUMMARY_VALID

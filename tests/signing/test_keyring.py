@@ -13,8 +13,9 @@ from django.test import override_settings
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from eoffice.documents import keyring
+from signing.dev.samples import sample_document
 from signing.dev.softhsm import create_token, softhsm_available
-from signing.documents import render_document, sample_document
+from signing.documents import render_document
 from signing.images import seal_image, signature_image
 from signing.keys import KeyStoreError, SoftwareKeyStore
 from signing.pades import sign_person, sign_seal

@@ -19,7 +19,8 @@ from signing.appearance import (
     page_words,
     person_image_rect,
 )
-from signing.documents import date_line, render_document, sample_document
+from signing.dev.samples import sample_document
+from signing.documents import date_line, render_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore
 from tests.fixtures_pki import AGENCY_STP, DIRECTOR_KEY, SEAL_STP_KEY

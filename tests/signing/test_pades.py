@@ -14,7 +14,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 
 from signing import pades
-from signing.documents import date_line, render_document, sample_document
+from signing.dev.samples import sample_document
+from signing.documents import date_line, render_document
 from signing.images import seal_image, signature_image
 from signing.keys import KeyStoreError, SoftwareKeyStore, clear_key_cache
 from tests.fixtures_pki import AGENCY_STP, DIRECTOR_KEY, SEAL_STP_KEY

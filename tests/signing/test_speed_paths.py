@@ -9,7 +9,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
-from signing.documents import render_document, sample_document
+from signing.dev.samples import sample_document
+from signing.documents import render_document
 from signing.keys import SoftwareKeyStore, TemplateCmsSigner
 from signing.pades import SEAL_FIELD, BatchSealer
 from tests.fixtures_pki import SEAL_STP_KEY

@@ -12,7 +12,8 @@ from django.core.files.storage import default_storage
 
 import signing.tasks  # noqa: F401 - registers the shared task before the test app is finalised
 from signing import pades
-from signing.documents import render_document, sample_document
+from signing.dev.samples import sample_document
+from signing.documents import render_document
 from signing.keys import SoftwareKeyStore
 from tests.fixtures_pki import AGENCY_STP, DIRECTOR_KEY, SEAL_STP_KEY
 

@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from eoffice.audit.services import record
 from eoffice.core.tasks import send_on_commit
@@ -158,7 +157,7 @@ def _give_up(outbound: OutboundMessage, reason: str, *, refuse_delivery: bool = 
     sender sees on the delivery; after a transport failure the delivery stays "queued" (Chờ gửi liên thông) with
     the reason it has not left, so that the administrator can resend it or the clerk exchange it as a file
     (``edxml_export``)."""
-    from eoffice.outgoing.models import Delivery, DeliveryStatus
+    from eoffice.outgoing.services import note_not_sent
 
     OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.FAILED, last_error=reason)
     outbound.state, outbound.last_error = OutboundState.FAILED, reason
@@ -167,20 +166,20 @@ def _give_up(outbound: OutboundMessage, reason: str, *, refuse_delivery: bool = 
     if refuse_delivery:
         _delivery_status(outbound.delivery_id, "refused", reason)
     else:  # the sender sees on the document page why it has not left yet
-        Delivery.objects.filter(pk=outbound.delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL).update(
-            reason=f"{NOT_SENT_YET} {reason}"[:1000], updated_at=timezone.now())
+        note_not_sent(outbound.delivery_id, f"{NOT_SENT_YET} {reason}")
 
 
 def resend(outbound_ids: list[int]) -> int:
     """Queue failed messages again (after the administrator fixed the peer); returns how many."""
-    count = 0
     from eoffice.outgoing.models import Delivery, DeliveryStatus
+    from eoffice.outgoing.services import note_not_sent
 
+    count = 0
     for outbound in OutboundMessage.objects.filter(pk__in=outbound_ids, state=OutboundState.FAILED):
         OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.PENDING, last_error="")
-        if outbound.delivery_id and outbound.kind == OutboundKind.MESSAGE:
-            Delivery.objects.filter(pk=outbound.delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL,
-                                    reason__startswith=NOT_SENT_YET).update(reason="", updated_at=timezone.now())
+        if outbound.delivery_id and outbound.kind == OutboundKind.MESSAGE and Delivery.objects.filter(
+                pk=outbound.delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL, reason__startswith=NOT_SENT_YET).exists():
+            note_not_sent(outbound.delivery_id, "")
         _schedule(outbound)
         count += 1
     return count

@@ -93,13 +93,6 @@ def _recall_requested(status: StatusMessage, peer: Peer | None) -> None:
 
 def _recall_declined(delivery_id: int, description: str, at: dt.datetime) -> None:
     """16: the recipient refused the recall or update; the delivery goes back to where it was, with the reason."""
-    from eoffice.outgoing.models import Delivery, DeliveryEvent, DeliveryStatus
+    from eoffice.outgoing.services import restore_after_declined_recall
 
-    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-    previous = (delivery.events.exclude(status__in=[DeliveryStatus.RECALLING, DeliveryStatus.RECALL_DONE])
-                .order_by("-at", "-pk").values_list("status", flat=True).first()) or DeliveryStatus.ARRIVED
-    reason = f"Bên nhận từ chối thu hồi/cập nhật: {description}".strip()
-    DeliveryEvent.objects.create(delivery=delivery, status=previous, reason=reason, at=at)
-    delivery.status = previous
-    delivery.reason = reason
-    delivery.save(update_fields=["status", "reason", "updated_at"])
+    restore_after_declined_recall(delivery_id, f"Bên nhận từ chối thu hồi/cập nhật: {description}".strip(), at=at)

@@ -54,7 +54,14 @@ from .inputs import (
 from .issuing import date_text, issue, notation_for
 from .queries import WAITING_STEP_CHOICES, WAITING_STEPS, waiting_for, waiting_step
 from .recall import create_replacement, recall, recall_delivery
-from .release import STATUS_MAP, deliver, record_recipient_status, release
+from .release import (
+    STATUS_MAP,
+    deliver,
+    note_not_sent,
+    record_recipient_status,
+    release,
+    restore_after_declined_recall,
+)
 from .replies import start_reply_draft
 from .review import consult, return_to_drafter, review, submit
 from .signing import complete_two_step, prepare_two_step, sign
@@ -94,8 +101,10 @@ __all__ = [
     "read_upload",
     "recall",
     "recall_delivery",
+    "note_not_sent",
     "record_recipient_status",
     "release",
+    "restore_after_declined_recall",
     "return_to_drafter",
     "review",
     "set_recipients",

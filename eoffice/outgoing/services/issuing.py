@@ -19,7 +19,7 @@ from ._common import _add_readers, _error, _lock, _new_version
 from .drafting import check_secret_recipients
 
 
-def _require_clerk(document: OutgoingDocument, person: Person) -> None:
+def _require_clerk(person: Person, document: OutgoingDocument) -> None:
     if not policy.is_clerk_of(person, document):
         raise _error("Chỉ văn thư của cơ quan ban hành được cấp số, đóng dấu và phát hành.", "not_clerk", 403)
 
@@ -52,7 +52,7 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
     from signing.pades import fill_number_date, sign_seal
     flow = process_driver()
 
-    _require_clerk(document, person)
+    _require_clerk(person, document)
     with transaction.atomic():
         document = _lock(document)
         if document.status != Status.SIGNED:

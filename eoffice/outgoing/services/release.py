@@ -28,7 +28,7 @@ def release(document: OutgoingDocument, person: Person, *, case_file: Any = None
     into that file (hồ sơ) in the same transaction: a refused filing releases nothing."""
     flow = process_driver()
 
-    _require_clerk(document, person)
+    _require_clerk(person, document)
     with transaction.atomic():
         document = _lock(document)
         if document.status != Status.ISSUED:
@@ -189,3 +189,27 @@ def record_recipient_status(source_ref: str, status: str, *, reason: str = "", a
         record("outgoing.recipient_status", obj=delivery.document, agency=delivery.document.agency,
                data={"delivery": delivery.pk, "recipient": delivery.recipient_name, "status": status,
                      "reason": reason})
+
+
+def restore_after_declined_recall(delivery_id: int, reason: str, *, at: datetime | None = None) -> None:
+    """The recipient refused a recall or an update (edXML status 16): the delivery goes back to the status it had
+    before the recall, with the recipient's reason."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return
+        previous = (delivery.events.exclude(status__in=[DeliveryStatus.RECALLING, DeliveryStatus.RECALL_DONE])
+                    .order_by("-at", "-pk").values_list("status", flat=True).first()) or DeliveryStatus.ARRIVED
+        DeliveryEvent.objects.create(delivery=delivery, status=previous, reason=reason, at=at or timezone.now())
+        delivery.status = previous
+        delivery.reason = reason
+        delivery.save(update_fields=["status", "reason", "updated_at"])
+        record("outgoing.recall_declined", obj=delivery.document, agency=delivery.document.agency,
+               data={"delivery": delivery.pk, "recipient": delivery.recipient_name, "reason": reason})
+
+
+def note_not_sent(delivery_id: int, reason: str) -> None:
+    """The transport could not send an external delivery yet: it stays "queued" (Chờ gửi liên thông) and shows
+    why on the document page. ``reason`` replaces an earlier one; empty clears it (the message is queued again)."""
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED_EXTERNAL).update(
+        reason=reason[:1000], updated_at=timezone.now())

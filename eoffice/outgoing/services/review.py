@@ -171,7 +171,7 @@ def return_to_drafter(document: OutgoingDocument, person: Person, returned: Retu
                 raise _not_your_task()
         elif document.status == Status.SIGNED:
             step, node = Step.ISSUE, "issue"
-            _require_clerk(document, person)
+            _require_clerk(person, document)
             behalf = None
         else:
             raise _error("Văn bản không ở bước có thể trả lại.", "wrong_state", 409)

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from signing import pades
+from signing.dev.samples import sample_document
 from signing.dev.services import DevServices, is_listening
-from signing.documents import date_line, render_document, sample_document
+from signing.documents import date_line, render_document
 from signing.images import seal_image, signature_image
 from signing.keys import SoftwareKeyStore
 from signing.pki import DevPKI, Subject

@@ -15,8 +15,8 @@ and certificates; which key signs for which person or agency is the product's bu
   :func:`apply_plan`, :class:`SignaturePlan`); :func:`add_number_date_fields` and :func:`fill_number_date` (the
   clerk's number and date after the signature); :class:`BatchSealer`. Two-step signing with the official's own
   token: :mod:`signing.twostep` (``prepare``/``complete``) and the agent on the official's computer,
-  :mod:`signing.agent`. Sealing a batch in the background: the Celery task ``signing.seal_batch``
-  (:mod:`signing.tasks`).
+  :mod:`signing.agent`. The library has no Celery tasks: the
+  background sealing of a batch (task ``signing.seal_batch``) is glue in :mod:`eoffice.documents.tasks`.
 - Layout and images: :func:`find_signature_block`, :class:`SignatureBlock`, :class:`LayoutError`;
   :func:`signature_image`, :func:`seal_image`, :func:`font_path`; the Decree 30 document renderer
   (:class:`OfficialDocument`, :func:`render_document`, :func:`date_line`).

@@ -22,12 +22,12 @@ from cryptography.x509.oid import NameOID
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
+from eoffice.documents.tasks import seal_stored_files
 from signing import pades, preflight, twostep
 from signing.appearance import SignatureBlock
 from signing.keys import SoftwareKeyStore
 from signing.pki import DevPKI, Subject
 from signing.preflight import CertificateNotUsableError, PreflightCache, check_signing_certificate
-from signing.tasks import seal_stored_files
 from signing.validation import validate_pdf
 from tests.fixtures_pki import free_loopback_port
 

@@ -10,7 +10,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.core.files.storage import default_storage
 
-import signing.tasks  # noqa: F401 - registers the shared task before the test app is finalised
+import eoffice.documents.tasks  # noqa: F401 - registers the shared task before the test app is finalised
 from signing import pades
 from signing.dev.samples import sample_document
 from signing.documents import render_document

@@ -1,4 +1,5 @@
-"""Celery tasks of the signing queue: sealing a batch of stored documents with the agency's key.
+"""Celery tasks of the signing queue: sealing a batch of stored documents with the agency's key (the Django and
+Celery glue around :class:`signing.pades.BatchSealer`; the ``signing`` library itself has no tasks).
 
 The clerk releases many dispatches at once; the agency signature (the seal) is applied in the background.
 The rules it keeps (docs/ARCHITECTURE.md, "Rules that keep it right"):
@@ -26,10 +27,10 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 
-from .appearance import LayoutError
-from .images import seal_image
-from .keys import KeySource, KeyStoreError
-from .pades import BatchSealer, plan_seal_signature
+from signing.appearance import LayoutError
+from signing.images import seal_image
+from signing.keys import KeySource, KeyStoreError
+from signing.pades import BatchSealer, plan_seal_signature
 
 __all__ = ["seal_batch", "seal_source", "seal_stored_files", "sealed_name"]
 
@@ -100,7 +101,7 @@ def seal_stored_files(
 def seal_source(seal_key: str) -> KeySource:
     """The agency's key for ``seal_key`` (e.g. ``seal:000.00.20.H01``): the source ``SIGNING_KEYS_FILE`` names (an
     HSM or token, or a PKCS#12 file), else the development PKI's key store in ``settings.PKI_DIR``."""
-    from .keyring import key_source
+    from signing.keyring import key_source
 
     try:
         return key_source(seal_key)

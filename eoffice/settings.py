@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "viewflow",
+    "eoffice.core",  # stored text composed (NFC): the pre_save normaliser, no models
     "eoffice.orgs",
     "eoffice.audit",
     "eoffice.api",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "eoffice.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "eoffice.middleware.ComposeUnicodeMiddleware",  # GET/POST text in NFC (issue 13)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -253,7 +255,22 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "eoffice.api.exceptions.exception_handler",
+    # Bounded JSON (size, nesting depth) and every text value in NFC: hostile bodies are a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "eoffice.api.parsers.BoundedJSONParser",
+        "eoffice.api.parsers.NFCFormParser",
+        "eoffice.api.parsers.NFCMultiPartParser",
+    ],
 }
+# --- Hostile input (issue 13): bounds applied before anything is stored ----------------------------------------------
+EOFFICE_MAX_JSON_DEPTH = int(env("EOFFICE_MAX_JSON_DEPTH") or 32)
+EOFFICE_MAX_JSON_BYTES = int(env("EOFFICE_MAX_JSON_BYTES") or 2 * 1024 * 1024)
+# Free text without a column limit (reasons, comments, instructions, opinions); summaries have their own.
+EOFFICE_MAX_TEXT = int(env("EOFFICE_MAX_TEXT") or 2000)
+EOFFICE_MAX_SUMMARY = int(env("EOFFICE_MAX_SUMMARY") or 1000)
+# Uploaded PDFs: refused when their streams decompress beyond both this ratio and this size (a "PDF bomb").
+EOFFICE_PDF_MAX_INFLATE_RATIO = int(env("EOFFICE_PDF_MAX_INFLATE_RATIO") or 100)
+EOFFICE_PDF_MAX_INFLATED_BYTES = int(env("EOFFICE_PDF_MAX_INFLATED_BYTES") or 50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "eoffice API",
     "DESCRIPTION": "Hệ thống quản lý văn bản và điều hành — REST API v1",
@@ -270,9 +287,31 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Shared office PCs: a session lasts one working day at most and ends when the browser closes.
+SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_COOKIE_AGE") or 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Behind HTTPS (DJANGO_SECURE_COOKIES=1): redirect plain HTTP and tell browsers to stay on HTTPS (HSTS).
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS") or 31536000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+# The TLS-terminating reverse proxy must set X-Forwarded-Proto (and strip a client's own), or the redirect loops.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SESSION_COOKIE_SECURE else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # our own pages embed our own PDFs (document preview iframes)
+# W019: SAMEORIGIN is needed for the PDF previews above. W021: HSTS preload is a commitment of the agency's domain,
+# the operator's decision, not the application's.
+SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W021"]
 # Behind a reverse proxy in production, the client address comes from X-Forwarded-For (audit trail "from where").
 EOFFICE_TRUST_X_FORWARDED_FOR = env_bool("EOFFICE_TRUST_X_FORWARDED_FOR", False)
+# --- Audit trail (eoffice/audit): HMAC key outside the database, checkpoints outside it too ---------------------------
+# AUDIT_HMAC_KEY empty: a key generated on first use into AUDIT_HMAC_KEY_FILE (default VAR_DIR/audit_hmac_key),
+# for development only; AUDIT_HMAC_KEY_REQUIRED=1 (production) refuses to run without the key.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY")
+AUDIT_HMAC_KEY_FILE = env("AUDIT_HMAC_KEY_FILE")
+AUDIT_HMAC_KEY_REQUIRED = env_bool("AUDIT_HMAC_KEY_REQUIRED", False)
+AUDIT_ANCHOR_PATH = env("AUDIT_ANCHOR_PATH")  # default VAR_DIR/audit-anchors.jsonl; production: another volume
+AUDIT_ANCHOR_INTERVAL_MINUTES = int(env("AUDIT_ANCHOR_INTERVAL_MINUTES") or 60)  # 0: no beat entry
 
 LOGGING = {
     "version": 1,
@@ -294,3 +333,6 @@ EDXML_MAX_RETRIES = int(env("EDXML_MAX_RETRIES", "12"))
 EDXML_HTTP_TIMEOUT = int(env("EDXML_HTTP_TIMEOUT", "60"))
 # The agency (code) that signs refusals of messages naming none of ours; empty = the first top-level agency.
 EDXML_DEFAULT_AGENCY = env("EDXML_DEFAULT_AGENCY")
+# Requests per source address and window on /lien-thong/edxml/ (both endpoints together); beyond: 429 + Retry-After.
+EDXML_RATE_LIMIT_REQUESTS = int(env("EDXML_RATE_LIMIT_REQUESTS") or 120)
+EDXML_RATE_LIMIT_WINDOW = int(env("EDXML_RATE_LIMIT_WINDOW") or 60)  # seconds

@@ -79,7 +79,7 @@ class Clause:
 
 def parse_query(query: str) -> list[Clause]:
     """Turn whatever the user typed into required word/phrase clauses; never raises."""
-    query = (query or "")[:MAX_QUERY_CHARS]
+    query = unicodedata.normalize("NFC", query or "")[:MAX_QUERY_CHARS]  # NFD-typed queries match as NFC
     clauses: list[Clause] = []
     # Quoted phrases first; an unbalanced quote simply stops being a quote.
     parts = query.split('"')

@@ -47,11 +47,15 @@ __all__ = [
     "Rect",
     "SignatureBlock",
     "StampLine",
+    "HeadingBlank",
+    "find_heading_blanks",
     "find_heading_fields",
+    "free_rect",
     "find_signature_block",
     "format_signing_time",
     "pdf_font_path",
     "page_words",
+    "Word",
     "person_image_rect",
     "seal_rect",
 ]
@@ -215,12 +219,162 @@ def find_heading_fields(pdf: bytes) -> tuple[int, Rect, Rect]:
         raise LayoutError("Văn bản không có phần “Số:” hoặc tiêu ngữ ở đầu trang như Nghị định 30 quy định.")
     number = max(numbers, key=lambda w: w.y2)  # the heading's, the highest one
     motto = mottos[0]
-    number_rect = (number.x2 + 2, number.y1 - 1, number.x2 + 2 + 150, number.y2 + 5)
+    # The number's field spans exactly the height of "Số:": its text is drawn on the same baseline.
+    number_rect = (number.x2 + 2, number.y1, number.x2 + 2 + 150, number.y2)
     centre = (motto[0] + motto[2]) / 2
     half = min(135.0, width - centre - 10)
     line = motto[3] - motto[1]
     date_rect = (centre - half, motto[1] - 8 - line - 6, centre + half, motto[1] - 8 + 2)
     return 0, number_rect, date_rect
+
+
+@dataclass(frozen=True)
+class HeadingBlank:
+    """A blank the agency template leaves in the heading, to be filled where it is.
+
+    ``part`` is "number" (between "Số:" and the printed "/STP-PBGDPL", ``suffix``), "day" (after "ngày"),
+    "month" (after "tháng") or "year" (after "năm", when the template prints no year; ``suffix`` holds the
+    printed year otherwise, on the "month" blank). ``rect`` spans the gap at the neighbouring words' height;
+    ``size`` and ``style`` are the neighbouring words' font size and Liberation Serif face, measured from their
+    boxes, so the filled text matches the line.
+    """
+
+    part: str
+    rect: Rect
+    size: float
+    style: str
+    suffix: str = ""
+
+
+_MIN_GAP = 9.0  # points: narrower than this between two words is a space, not a blank to fill
+_STYLES = ("Regular", "Italic", "Bold", "BoldItalic")
+
+
+@functools.cache
+def _advance(style: str, text: str) -> float:
+    """Width of ``text`` in Liberation Serif ``style`` at 1 pt (no kerning: what poppler measures)."""
+    font = _tt_font(style)
+    cmap, hmtx = font.getBestCmap(), font["hmtx"]
+    upem = font["head"].unitsPerEm
+    return sum(hmtx[cmap.get(ord(ch), ".notdef")][0] for ch in unicodedata.normalize("NFC", text)) / upem
+
+
+@functools.cache
+def _tt_font(style: str):
+    from fontTools.ttLib import TTFont
+
+    return TTFont(pdf_font_path(style), lazy=True)
+
+
+def _measure(words: list[Word]) -> tuple[float, str]:
+    """The font size and face of a line of the heading, from its words' boxes.
+
+    For each face, every word's width implies a size; the face is the one where they agree best (the widths of
+    several words tell Regular from Italic where one word cannot), ties going to the face whose size agrees with
+    the box height (poppler's box is about 0.91 em for Liberation Serif / Times).
+    """
+    by_height = sum(w.y2 - w.y1 for w in words) / len(words) / 0.91
+    candidates = []
+    for style in _STYLES:
+        sizes = [(w.x2 - w.x1) / _advance(style, w.text) for w in words if _advance(style, w.text) > 0]
+        if sizes:
+            mean = sum(sizes) / len(sizes)
+            candidates.append((round(max(sizes) - min(sizes), 1), abs(mean - by_height), mean, style))
+    spread, _off, mean, style = min(candidates)
+    if spread > 0.05 * mean:  # not Liberation Serif / Times metrics: go by the height, in the upright face
+        return round(by_height * 0.91 / 1.15 * 2) / 2, "Regular"
+    return round(mean * 2) / 2, style  # documents use whole and half points
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    return abs(a.y1 - b.y1) < 2 and abs(a.y2 - b.y2) < 2
+
+
+def find_heading_blanks(pdf: bytes) -> list[HeadingBlank]:
+    """The template's blanks in the first page's heading, or [] when it has none (then the fields go where
+    :func:`find_heading_fields` says, as for a draft whose "Số:" and place/date line are left empty).
+
+    The number's blank is a gap after the heading's "Số:" followed, on the same line, by the notation's printed
+    part ("/STP-PBGDPL"); the date's blanks are gaps after "ngày" and "tháng" (and after "năm" when the year is not
+    printed) on one line. Both must be found, or neither is used.
+    """
+    words = page_words(pdf)[0][2]
+    blanks: list[HeadingBlank] = []
+    numbers = [i for i, w in enumerate(words) if w.text == "Số:"]
+    if numbers:
+        i = max(numbers, key=lambda k: words[k].y2)
+        so = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if nxt and _same_line(so, nxt) and nxt.text.startswith("/") and nxt.x1 - so.x2 >= _MIN_GAP:
+            size, style = _measure([so, nxt])
+            blanks.append(HeadingBlank("number", (so.x2, so.y1, nxt.x1, so.y2), size, style, suffix=nxt.text))
+    if not blanks:
+        return []
+    for i, w in enumerate(words):
+        if _norm(w.text) != "ngày" or i + 2 >= len(words):
+            continue
+        thang, nam = words[i + 1], words[i + 2]
+        if not (_norm(thang.text) == "tháng" and _norm(nam.text) == "năm" and _same_line(w, thang)
+                and _same_line(w, nam) and thang.x1 - w.x2 >= _MIN_GAP and nam.x1 - thang.x2 >= _MIN_GAP):
+            continue
+        size, style = _measure([v for v in words[max(0, i - 4):i + 3] if _same_line(v, w)])
+        year = words[i + 3] if i + 3 < len(words) else None
+        printed_year = year.text.rstrip(".") if year and re.fullmatch(r"\d{4}\.?", year.text) else ""
+        blanks.append(HeadingBlank("day", (w.x2, w.y1, thang.x1, w.y2), size, style))
+        blanks.append(HeadingBlank("month", (thang.x2, w.y1, nam.x1, w.y2), size, style, suffix=printed_year))
+        if not printed_year:
+            width = _advance(style, " 2026") * size + 4
+            blanks.append(HeadingBlank("year", (nam.x2, w.y1, nam.x2 + width, w.y2), size, style))
+        return blanks
+    return []
+
+
+def _ink(pdf: bytes, page: int, dpi: int) -> Image.Image | None:
+    """Page ``page`` (0-based) rendered in grey by poppler's ``pdftoppm``: text, images, scanned ink, annotations."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "in.pdf"
+        source.write_bytes(pdf)
+        proc = subprocess.run(
+            ["pdftoppm", "-q", "-f", str(page + 1), "-l", str(page + 1), "-r", str(dpi), "-gray", "-png",
+             "-singlefile", str(source), str(Path(tmp) / "out")],
+            capture_output=True, check=False, timeout=60,
+        )
+        out = Path(tmp) / "out.png"
+        if proc.returncode != 0 or not out.is_file():
+            return None
+        image = Image.open(out)
+        image.load()
+        return image.convert("L")
+
+
+def free_rect(
+    pdf: bytes, page: int, candidates: list[Rect], *, ink: bool = True, gap: float = 2.0, dpi: int = 50
+) -> Rect | None:
+    """The first of ``candidates`` (PDF user space) that overlaps nothing printed on the page, or None.
+
+    "Printed" is every word of the text layer (``pdftotext -bbox``) and, with ``ink``, every dark pixel of the
+    page rendered by ``pdftoppm``, which also sees images and scans without a text layer. ``gap`` points of
+    white are kept around the rectangle.
+    """
+    pages = page_words(pdf)
+    if page >= len(pages):
+        return None
+    width, height, words = pages[page]
+    image = _ink(pdf, page, dpi) if ink else None
+    scale = dpi / 72
+    for rect in candidates:
+        x1, y1, x2, y2 = rect[0] - gap, rect[1] - gap, rect[2] + gap, rect[3] + gap
+        if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
+            continue
+        if any(min(w.x2, x2) > max(w.x1, x1) and min(w.y2, y2) > max(w.y1, y1) for w in words):
+            continue
+        if image is not None:
+            box = (int(x1 * scale), int((height - y2) * scale), int(x2 * scale) + 1, int((height - y1) * scale) + 1)
+            darkest, _lightest = image.crop(box).getextrema()
+            if darkest < 200:
+                continue
+        return rect
+    return None
 
 
 # --------------------------------------------------------------------------------------------- geometry of stamps
@@ -233,17 +387,18 @@ def person_image_rect(field_rect: Rect) -> Rect:
     return (cx - width / 2, y1 + PERSON_TEXT_STRIP, cx + width / 2, y2)
 
 
-def seal_rect(image_rect: Rect, page_width: float | None = None) -> Rect:
-    """The seal signature field: the seal at real size, its right edge a third of the way into the signature image,
-    vertically centred on it, with a strip above for the agency's name and the time."""
+def seal_rect(image_rect: Rect, page_width: float | None = None, diameter: float = SEAL_DIAMETER) -> Rect:
+    """The seal signature field: the seal at real size (``diameter`` points, the agency's own seal), its right
+    edge a third of the way into the signature image, vertically centred on it, with a strip above for the
+    agency's name and the time."""
     x1, y1, x2, y2 = image_rect
     right = x1 + (x2 - x1) / 3
-    left = right - SEAL_DIAMETER
+    left = right - diameter
     if left < 0:  # keep it on the page, even for a signature block hard against the left edge
-        left, right = 0.0, SEAL_DIAMETER
+        left, right = 0.0, diameter
     cy = (y1 + y2) / 2
-    bottom = cy - SEAL_DIAMETER / 2
-    return (left, bottom, right, bottom + SEAL_DIAMETER + SEAL_TEXT_STRIP)
+    bottom = cy - diameter / 2
+    return (left, bottom, right, bottom + diameter + SEAL_TEXT_STRIP)
 
 
 # ------------------------------------------------------------------------------------------------------ the stamp

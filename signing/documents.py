@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from xml.sax.saxutils import escape
@@ -29,6 +30,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFont
 from reportlab.platypus import (
+    Flowable,
     HRFlowable,
     KeepTogether,
     Paragraph,
@@ -48,6 +50,8 @@ __all__ = [
 
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+_NUMBER_BLANK = " " + "&nbsp;" * 9 + " "  # a template's blanks: wide enough for a number, a day or a month
+_DATE_BLANK = " " + "&nbsp;" * 4 + " "
 SIGNATURE_SPACE = 78  # points left blank between the position and the name, for the signature and the seal
 
 
@@ -69,6 +73,10 @@ class OfficialDocument:
     addressees: list[str] = field(default_factory=list)  # "Kính gửi:" (công văn, giấy mời)
     recipients: list[str] = field(default_factory=lambda: ["Như trên", "Lưu: VT"])  # Nơi nhận
     table: list[list[str]] | None = None  # a table after the body (work schedule, invitation details)
+    # The agency template's blanks, for an unnumbered draft: "Số:      /STP-PBGDPL" and
+    # "Bình Minh, ngày      tháng      năm 2026", as offices print them before the clerk's numbering.
+    notation_suffix: str | None = None  # "/STP-PBGDPL"
+    blank_year: int | None = None  # the year the template prints after "năm"
 
 
 def date_line(place: str, issued: date) -> str:
@@ -102,6 +110,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     f = _register_fonts()
     base = ParagraphStyle("base", fontName=f, fontSize=13, leading=16)
     return {
+        "base": base,
         "head": ParagraphStyle("head", parent=base, fontSize=12, leading=14.5, alignment=TA_CENTER),
         "head_bold": ParagraphStyle("head_bold", parent=base, fontName=f + "-Bold", fontSize=12, leading=14.5,
                                     alignment=TA_CENTER),
@@ -129,6 +138,60 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class _CentredRule(Flowable):
+    """A horizontal rule of a given length, centred in the column it stands in (reportlab's HRFlowable ignores
+    its hAlign inside a table cell and starts at the cell's left edge)."""
+
+    def __init__(self, length: float, *, thickness: float = 0.6, space_before: float = 1, space_after: float = 5):
+        super().__init__()
+        self.length, self.thickness = length, thickness
+        self.space_before, self.space_after = space_before, space_after
+        self._avail = length
+
+    def wrap(self, avail_width, avail_height):
+        self._avail = avail_width
+        return avail_width, self.space_before + self.thickness + self.space_after
+
+    def draw(self) -> None:
+        x = (self._avail - self.length) / 2
+        y = self.space_after + self.thickness / 2
+        self.canv.setLineWidth(self.thickness)
+        self.canv.line(x, y, x + self.length, y)
+
+
+_PLACE_UNITS = ("THÀNH PHỐ", "THỊ XÃ", "THỊ TRẤN", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ", "ĐẶC KHU")
+_PLACE_RE = re.compile(r"(?<!\S)(" + "|".join(_PLACE_UNITS) + r")\s+(.+)$")
+_KEEP_TOGETHER = ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN")
+NBSP = "\u00a0"
+
+
+def _word_groups(name: str) -> list[str]:
+    """An agency's name (upper case) cut where a line may break: the place part ("HUYỆN ĐÔNG HÒA") and the usual
+    fixed phrases ("ỦY BAN NHÂN DÂN") are kept whole, other words stand alone."""
+    head, place = name, ""
+    match = _PLACE_RE.search(name)
+    if match:
+        head, place = name[: match.start()].strip(), match.group(0)
+    for phrase in _KEEP_TOGETHER:
+        head = head.replace(phrase, phrase.replace(" ", NBSP))
+    groups = head.split(" ") if head else []
+    if place:
+        groups.append(place.replace(" ", NBSP))
+    return [g for g in groups if g]
+
+
+def _agency_paragraph(name: str, style: ParagraphStyle, width: float) -> Paragraph:
+    """The agency's name in the left column, broken only between word groups; a group wider than the column
+    (a long place name) takes a smaller font rather than break inside it or run into the next column."""
+    groups = _word_groups(name.upper())
+    size = style.fontSize
+    while size > 9 and max(pdfmetrics.stringWidth(g, style.fontName, size) for g in groups) > width:
+        size -= 0.5
+    fitted = ParagraphStyle(f"{style.name}-{size}", parent=style, fontSize=size, leading=style.leading * size
+                            / style.fontSize)
+    return Paragraph(" ".join(escape(g) for g in groups), fitted)
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
@@ -141,10 +204,15 @@ def render_document(doc: OfficialDocument) -> bytes:
 
     left: list = []
     if doc.superior_agency:
-        left.append(_p(doc.superior_agency.upper(), st["head"]))
-    left.append(_p(doc.agency.upper(), st["head_bold"]))
-    left.append(HRFlowable(width="40%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=5, hAlign="CENTER"))
-    left.append(_p(f"Số: {doc.notation}" if doc.notation else "Số:", st["number"]))
+        left.append(_agency_paragraph(doc.superior_agency, st["head"], left_w - 4))
+    left.append(_agency_paragraph(doc.agency, st["head_bold"], left_w - 4))
+    left.append(_CentredRule(left_w * 0.4))  # centred under the agency's name (Decree 30: 1/3 to 1/2 of it)
+    if doc.notation:
+        left.append(_p(f"Số: {doc.notation}", st["number"]))
+    elif doc.notation_suffix:
+        left.append(Paragraph(f"Số:{_NUMBER_BLANK}{escape(doc.notation_suffix)}", st["number"]))
+    else:
+        left.append(_p("Số:", st["number"]))
     if doc.type_name is None:
         left.append(Spacer(1, 3))
         left.append(_p(f"V/v {doc.summary}", st["vv"]))
@@ -152,15 +220,19 @@ def render_document(doc: OfficialDocument) -> bytes:
     right: list = [
         _p(NATIONAL_TITLE, st["head_bold"]),
         _p(MOTTO, st["motto"]),
-        HRFlowable(width="55%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=5, hAlign="CENTER"),
+        # as long as the motto, under it (Decree 30)
+        _CentredRule(pdfmetrics.stringWidth(MOTTO, st["motto"].fontName, st["motto"].fontSize)),
     ]
     if doc.issued:
         right.append(_p(date_line(doc.place, doc.issued), st["date"]))
+    elif doc.blank_year:
+        right.append(Paragraph(f"{escape(doc.place)}, ngày{_DATE_BLANK}tháng{_DATE_BLANK}năm {doc.blank_year}", st["date"]))
     else:
         right.append(Spacer(1, st["date"].leading))  # the clerk's place/date field goes here
 
     header = Table([[left, right]], colWidths=[left_w, right_w])
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    header.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["base"].fontName),
+                                ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story: list = [header, Spacer(1, 8)]
 
@@ -182,7 +254,8 @@ def render_document(doc: OfficialDocument) -> bytes:
         n = len(head)
         first = width * 0.18
         table = Table(data, colWidths=[first] + [(width - first) / (n - 1)] * (n - 1), repeatRows=1)
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["base"].fontName),
+                                   ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story += [Spacer(1, 4), table, Spacer(1, 6)]
 
@@ -197,9 +270,13 @@ def render_document(doc: OfficialDocument) -> bytes:
     signature.append(Spacer(1, SIGNATURE_SPACE))
     signature.append(_p(doc.signer_name, st["sign"]))
     closing = Table([[recipients, signature]], colWidths=[left_w, right_w])
-    closing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    closing.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["base"].fontName),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    story += [Spacer(1, 10), KeepTogether(closing)]
+    # The signature block never stands alone on a page: the last paragraph (or table) goes with it.
+    keep = 2 if doc.table else 1  # the table and its spacer, or the last paragraph
+    last = [story.pop(-keep) for _ in range(keep)] if (doc.body or doc.table) else []
+    story += [KeepTogether([*last, Spacer(1, 10), closing])]
 
     buffer = io.BytesIO()
     title = doc.type_name or "Công văn"
@@ -207,6 +284,8 @@ def render_document(doc: OfficialDocument) -> bytes:
         buffer, pagesize=A4, leftMargin=30 * mm, rightMargin=15 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
         title=f"{title} {doc.notation or ''}: {doc.summary}".strip(), author=doc.agency,
         subject=doc.summary, creator="eoffice", lang="vi",
+        # reportlab starts every page in Helvetica, left unembedded in the page resources: start in ours.
+        initialFontName=_register_fonts(), initialFontSize=13,
     )
     template.build(story, onLaterPages=_page_number)
     return buffer.getvalue()

@@ -17,7 +17,10 @@ In production ``settings.SIGNING_KEYS_FILE`` names a JSON file that maps subject
 
 PINs and passphrases never sit in the file: it names the environment variables that hold them. ``cert_id`` (hex)
 may replace ``key_label``, ``token_serial`` may complete ``token_label``, and ``chain`` lists the issuing CA
-certificates when the token carries only the holder's (default: ``settings.SIGNING_CA_CHAIN``). With a keys file
+certificates when the token carries only the holder's (default: ``settings.SIGNING_CA_CHAIN``). ``rsa_padding``
+(``"pss"`` or ``"pkcs1v15"``) chooses the RSA signature scheme: RSASSA-PSS is the default for ``pkcs12`` stores
+(Thông tư 15/2025/TT-BKHCN); ``pkcs11`` defaults to PKCS#1 v1.5 and takes ``"pss"`` when the token offers
+``CKM_SHA256_RSA_PKCS_PSS``. With a keys file
 there is no fallback to the development PKI: a subject missing from the file cannot sign on the server (leaders
 normally sign with their own token through the two-step agent, which needs no entry here). A PKCS#11 source stays
 open for the life of the process, so a batch of seals presents the PIN once.
@@ -76,7 +79,9 @@ def _secret(entry: dict[str, Any], name: str, key: str) -> str:
 def _source_from_entry(key: str, entry: dict[str, Any]) -> KeySource:
     kind = entry.get("type")
     if kind == "pkcs12":
-        return SoftwareKeyStore(entry["path"], _secret(entry, "passphrase", key))
+        return SoftwareKeyStore(
+            entry["path"], _secret(entry, "passphrase", key), rsa_padding=entry.get("rsa_padding", "pss")
+        )
     if kind == "pkcs11":
         from .pkcs11 import Pkcs11KeySource
 
@@ -85,6 +90,8 @@ def _source_from_entry(key: str, entry: dict[str, Any]) -> KeySource:
             entry["module"], entry.get("token_label"), _secret(entry, "pin", key),
             key_label=entry.get("key_label"), cert_id=bytes.fromhex(entry["cert_id"]) if entry.get("cert_id") else None,
             chain=chain, token_serial=entry.get("token_serial"),
+            # Tokens: PKCS#1 v1.5 unless the entry says the token does CKM_RSA_PKCS_PSS ("rsa_padding": "pss").
+            rsa_padding=entry.get("rsa_padding", "pkcs1v15"),
         )
     raise KeyStoreError(f"Cấu hình khóa “{key}”: loại “{kind}” không được hỗ trợ (pkcs11 hoặc pkcs12).")
 

@@ -91,6 +91,11 @@ class LoadedKeySigner(SimpleSigner):
         if hash_cls is not None:
             if isinstance(key, rsa.RSAPrivateKey) and algo in ("rsassa_pkcs1v15", f"{digest_algorithm}_rsa"):
                 return key.sign(data, padding.PKCS1v15(), hash_cls())
+            if isinstance(key, rsa.RSAPrivateKey) and algo == "rsassa_pss":
+                params = mechanism["parameters"]
+                if params["hash_algorithm"]["algorithm"].native == digest_algorithm:
+                    pss = padding.PSS(mgf=padding.MGF1(hash_cls()), salt_length=params["salt_length"].native)
+                    return key.sign(data, pss, hash_cls())
             if isinstance(key, ec.EllipticCurvePrivateKey) and algo in ("ecdsa", f"{digest_algorithm}_ecdsa"):
                 return key.sign(data, ec.ECDSA(hash_cls()))
         return super().sign_raw(data, digest_algorithm)
@@ -106,7 +111,17 @@ def clear_key_cache() -> None:
         _cache.clear()
 
 
-def _load_pkcs12(path: Path, passphrase: bytes) -> LoadedKeySigner:
+RSA_PADDINGS = ("pss", "pkcs1v15")
+
+
+def check_rsa_padding(value: str) -> str:
+    """``value`` when it names an RSA signature padding this product uses (``pss`` or ``pkcs1v15``)."""
+    if value not in RSA_PADDINGS:
+        raise KeyStoreError(f"Kiểu đệm chữ ký RSA “{value}” không được hỗ trợ (pss hoặc pkcs1v15).")
+    return value
+
+
+def _load_pkcs12(path: Path, passphrase: bytes, rsa_padding: str = "pss") -> LoadedKeySigner:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -126,6 +141,7 @@ def _load_pkcs12(path: Path, passphrase: bytes) -> LoadedKeySigner:
         signing_cert=signing_cert,
         signing_key=translate_pyca_cryptography_key_to_asn1(key),
         cert_registry=registry,
+        prefer_pss=rsa_padding == "pss",
     )
 
 
@@ -136,9 +152,11 @@ class SoftwareKeyStore:
     file costs nothing after the first signature.
     """
 
-    def __init__(self, path: str | Path, passphrase: bytes | str) -> None:
+    def __init__(self, path: str | Path, passphrase: bytes | str, *, rsa_padding: str = "pss") -> None:
         self.path = Path(path)
         self._passphrase = passphrase.encode() if isinstance(passphrase, str) else passphrase
+        # RSASSA-PSS by default (Thông tư 15/2025/TT-BKHCN); "pkcs1v15" only for a verifier that cannot take PSS.
+        self.rsa_padding = check_rsa_padding(rsa_padding)
 
     def _cache_key(self) -> tuple[str, int, int, str]:
         try:
@@ -146,7 +164,7 @@ class SoftwareKeyStore:
         except OSError as exc:
             raise KeyStoreError(f"Không tìm thấy kho khóa {self.path}.") from exc
         digest = hashlib.sha256(b"eoffice-keystore\0" + self._passphrase).hexdigest()
-        return (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, digest)
+        return (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, digest + ":" + self.rsa_padding)
 
     def signer(self) -> LoadedKeySigner:
         """The cached signer for this store, loading the PKCS#12 file on first use or after it changed."""
@@ -155,7 +173,7 @@ class SoftwareKeyStore:
             cached = _cache.get(key)
         if cached is not None:
             return cached
-        loaded = _load_pkcs12(self.path, self._passphrase)
+        loaded = _load_pkcs12(self.path, self._passphrase, self.rsa_padding)
         with _cache_lock:
             # Drop stale entries for the same file (older mtime) so a rotated store doesn't leak memory.
             for stale in [k for k in _cache if k[0] == key[0]]:
@@ -224,6 +242,7 @@ class TemplateCmsSigner(LoadedKeySigner):
             signing_key=signer.signing_key,
             cert_registry=signer.cert_registry,
             signature_mechanism=signer.signature_mechanism,
+            prefer_pss=signer.prefer_pss,
             embed_roots=signer.embed_roots,
         )
 
@@ -277,7 +296,8 @@ class TemplateCmsSigner(LoadedKeySigner):
         der[template.digest_at : template.digest_at + template.digest_len] = data_digest
         signed_attrs = bytearray(der[template.attrs_at : template.attrs_end])
         signed_attrs[0] = 0x31  # signed over as a SET OF, not as the [0] IMPLICIT field it is stored as
-        signature = self._pyca_key.sign(bytes(signed_attrs), padding.PKCS1v15(), _HASHES[digest_algorithm]())
+        # sign_raw picks the configured scheme (RSASSA-PSS or PKCS#1 v1.5) exactly as pyHanko's template did.
+        signature = self.sign_raw(bytes(signed_attrs), digest_algorithm)
         if len(signature) != template.signature_len:  # cannot happen for RSA; stay correct if it ever does
             return await super().async_sign(data_digest, digest_algorithm, use_pades=use_pades,
                                             signed_attr_settings=signed_attr_settings)

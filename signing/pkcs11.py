@@ -523,9 +523,14 @@ class Pkcs11KeySource:
         cert_id: bytes | None = None,
         chain: Iterable[Any] = (),
         token_serial: str | None = None,
+        rsa_padding: str = "pkcs1v15",
     ) -> None:
         if key_label is None and cert_id is None:
             raise ValueError("key_label or cert_id is required")
+        from .keys import check_rsa_padding
+
+        # "pss": CKM_SHA256_RSA_PKCS_PSS (and SHA-384/512); "pkcs1v15" for tokens without PSS mechanisms.
+        self.rsa_padding = check_rsa_padding(rsa_padding)
         self.lib_path = str(lib_path)
         self.token_label = token_label
         self.token_serial = token_serial
@@ -548,6 +553,7 @@ class Pkcs11KeySource:
                 key_label=self.key_label,
                 cert_id=self.cert_id,
                 ca_chain=self._given_chain,
+                prefer_pss=self.rsa_padding == "pss",
             )
             signer._load_objects()  # fail here, clearly, rather than in the middle of a signature
         except p11_exc.PKCS11Error as exc:

@@ -42,7 +42,10 @@ __all__ = [
     "CertificateNotUsableError",
     "PreflightCache",
     "SigningError",
+    "MIN_EC_BITS",
+    "MIN_RSA_BITS",
     "check_before_signing",
+    "check_key_strength",
     "check_signing_certificate",
     "preflight_enabled",
 ]
@@ -50,7 +53,13 @@ __all__ = [
 CACHE_SECONDS = 300.0
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
-Code = Literal["expired", "not_yet_valid", "revoked", "untrusted", "revocation_unknown", "wrong_key_usage"]
+Code = Literal[
+    "expired", "not_yet_valid", "revoked", "untrusted", "revocation_unknown", "wrong_key_usage", "weak_key"
+]
+
+# Thông tư 15/2025/TT-BKHCN: RSA keys of at least 2048 bits, ECDSA keys of at least 256 bits.
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
 
 # RFC 5280 CRLReason, as asn1crypto names them, in the words a Vietnamese official reads.
 _REVOCATION_REASONS_VI = {
@@ -173,7 +182,37 @@ def _refuse(code: Code, message: str, cert: asn1_x509.Certificate, detail: str =
     return CertificateNotUsableError(code, message, detail=detail, certificate_sha256=cert.sha256.hex())
 
 
+def check_key_strength(cert: Any) -> None:
+    """Refuse (``weak_key``) a certificate whose key is shorter than the 2025 rules allow, or of another kind."""
+    cert = _asn1(cert)
+    key = cert.public_key
+    algo = key.algorithm
+    bits = key.bit_size
+    if algo == "rsa" and bits >= MIN_RSA_BITS:
+        return
+    if algo == "ec" and bits >= MIN_EC_BITS:
+        return
+    if algo in ("rsa", "ec"):
+        minimum = MIN_RSA_BITS if algo == "rsa" else MIN_EC_BITS
+        name = "RSA" if algo == "rsa" else "ECDSA"
+        raise _refuse(
+            "weak_key",
+            f"{_holder(cert)} dùng khóa {name} {bits} bit, ngắn hơn mức tối thiểu {minimum} bit theo Thông tư "
+            "15/2025/TT-BKHCN; không thể ký.",
+            cert,
+            f"{algo} key of {bits} bits < {minimum}",
+        )
+    raise _refuse(
+        "weak_key",
+        f"{_holder(cert)} dùng loại khóa {algo} không được chấp nhận (chỉ RSA từ {MIN_RSA_BITS} bit hoặc ECDSA "
+        f"từ {MIN_EC_BITS} bit); không thể ký.",
+        cert,
+        f"unsupported key algorithm {algo}",
+    )
+
+
 def _check_locally(cert: asn1_x509.Certificate, moment: datetime) -> None:
+    check_key_strength(cert)
     holder = _holder(cert)
     not_before, not_after = _validity(cert)
     if moment > not_after:
@@ -342,6 +381,10 @@ def check_before_signing(
     ``preflight`` False skips the check (tests that deliberately sign with a bad certificate); None follows
     :func:`preflight_enabled`.
     """
+    chain = list(chain)
+    if chain:
+        # The key length rule holds even when the CA check is turned off: it costs nothing and needs no network.
+        check_key_strength(chain[0])
     if preflight is None:
         preflight = preflight_enabled()
     if preflight:

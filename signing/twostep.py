@@ -106,6 +106,9 @@ class PreparedSignature:
     digest: bytes
     digest_algorithm: str
     signature_algorithm: str  # "rsassa_pkcs1v15" or "ecdsa": what the token must do with the digest
+    # The full mechanism the token must use, stated to the agent: "rsassa_pkcs1v15" (CKM_RSA_PKCS over a
+    # DigestInfo), "ecdsa" (CKM_ECDSA). Tokens of officials sign PKCS#1 v1.5: RSASSA-PSS is used for server-side keys
+    # (signing.keys / signing.pkcs11 with "rsa_padding": "pss"); the two-step path refuses any other answer.
     certificate_fingerprint: str  # SHA-256 of the signing certificate (DER), hex: the agent's certificate id
     field_name: str
 
@@ -115,6 +118,7 @@ class PreparedSignature:
             "certificate_id": self.certificate_fingerprint,
             "digest": _b64(self.digest),
             "algorithm": self.digest_algorithm,
+            "mechanism": self.signature_algorithm,
         }
 
 

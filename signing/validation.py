@@ -82,7 +82,8 @@ REASON_ERROR = "Không xác định: không kiểm tra được chữ ký số"
 class PdfNotAcceptableError(ValueError):
     """A file that cannot be accepted as a PDF; ``message`` is Vietnamese and safe to show to the user.
 
-    ``code`` is one of: ``empty``, ``too_large``, ``not_pdf``, ``broken``, ``encrypted``, ``hybrid_xref``.
+    ``code`` is one of: ``empty``, ``too_large``, ``not_pdf``, ``broken``, ``encrypted``, ``hybrid_xref``,
+    ``active_content`` (JavaScript, launch, submit/import actions), ``inflation`` (a decompression bomb).
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -172,6 +173,7 @@ def _open_checked(data: bytes, *, max_bytes: int = MAX_PDF_BYTES) -> Any:
     broken = PdfNotAcceptableError("broken", "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được.")
     if b"%%EOF" not in data[-2048:]:
         raise broken
+    _refuse_active_or_bomb(data)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True)
         if reader.encrypted:
@@ -196,6 +198,35 @@ def _open_checked(data: bytes, *, max_bytes: int = MAX_PDF_BYTES) -> Any:
         logger.info("unreadable PDF refused: %r", exc)
         raise broken from exc
     return reader
+
+
+def _scan_limits() -> tuple[int, int]:
+    from signing import pdfscan
+
+    try:
+        from django.conf import settings
+
+        return (int(getattr(settings, "EOFFICE_PDF_MAX_INFLATE_RATIO", pdfscan.MAX_RATIO)),
+                int(getattr(settings, "EOFFICE_PDF_MAX_INFLATED_BYTES", pdfscan.MAX_INFLATED)))
+    except Exception:  # used outside a configured Django project
+        return pdfscan.MAX_RATIO, pdfscan.MAX_INFLATED
+
+
+def _refuse_active_or_bomb(data: bytes) -> None:
+    """Before any parser reads it: no JavaScript, launch or submit actions; no decompression bomb."""
+    from signing import pdfscan
+
+    ratio, inflated = _scan_limits()
+    found = pdfscan.scan(data, max_ratio=ratio, max_inflated=inflated)
+    if found.bomb:
+        raise PdfNotAcceptableError(
+            "inflation", "Tệp PDF chứa dữ liệu nén bất thường (giải nén lớn hơn rất nhiều lần kích thước tệp) "
+            "nên không được chấp nhận; đề nghị gửi bản PDF thông thường.")
+    if found.active:
+        logger.info("PDF with active content refused: %s", sorted(found.active))
+        raise PdfNotAcceptableError(
+            "active_content", "Tệp PDF có mã lệnh tự chạy (JavaScript, mở chương trình, gửi hoặc nhập dữ liệu) "
+            "nên không được chấp nhận; đề nghị gửi bản PDF không có mã lệnh (in lại ra PDF).")
 
 
 # ---------------------------------------------------------------------------------------------------- trust

@@ -19,3 +19,13 @@ def pytest_collection_modifyitems(session, config, items):
 def _fast_password_hashing(settings):
     # Password hashing is not what the tests measure; PBKDF2's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_and_cache_per_test(settings, tmp_path):
+    # The audit checkpoint file lives outside the database: each test its own (the database is reset per test too).
+    # The cache holds rate-limit counters: each test starts with none.
+    from django.core.cache import cache
+
+    settings.AUDIT_ANCHOR_PATH = str(tmp_path / "audit-anchors.jsonl")
+    cache.clear()

@@ -8,9 +8,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from eoffice.api.fields import InputSerializer
+from eoffice.api.parsers import BoundedJSONParser as JSONParser
+from eoffice.api.parsers import NFCFormParser as FormParser
+from eoffice.api.parsers import NFCMultiPartParser as MultiPartParser
 from eoffice.documents.models import Channel, Confidentiality, DocumentType, Urgency
 from eoffice.incoming import policy, services
 from eoffice.incoming.models import IncomingDocument, Receipt, WorkItem, WorkStatus
@@ -66,7 +69,7 @@ class IncomingDocumentDetailSerializer(IncomingDocumentSerializer):
         return {**policy.document_actions(person, document, delegators=delegators), "steps": steps}
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(InputSerializer):
     file = serializers.FileField()
     channel = serializers.ChoiceField(choices=[Channel.PAPER, Channel.EMAIL])
     scanned_paper = serializers.BooleanField(default=False)
@@ -83,15 +86,33 @@ class RegisterSerializer(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     leader = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
 
+    class Meta:
+        bound_models = (IncomingDocument,)
+
 
 class ReceiptSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField(help_text="Vào sổ, trả lại: văn thư của cơ quan nhận.")
+    duplicate_of = serializers.SerializerMethodField(
+        help_text="Văn bản đã vào sổ mà văn bản này trùng, nếu người hỏi được xem văn bản đó; null nếu không.")
+    is_duplicate = serializers.SerializerMethodField(
+        help_text="Văn bản này trùng với một văn bản đã vào sổ (kể cả văn bản người hỏi không được xem).")
 
     class Meta:
         model = Receipt
         fields = ["id", "source", "source_ref", "status", "channel", "received_at", "issuer_name",
                   "number_notation", "issued_on", "summary", "urgency", "confidentiality", "deadline",
-                  "validation_status", "validation_summary", "duplicate_of", "reason", "actions"]
+                  "validation_status", "validation_summary", "duplicate_of", "is_duplicate", "reason", "actions"]
+
+    def _duplicate(self, receipt) -> dict | None:
+        # What the caller may learn of the earlier document: its id only when visible_to shows it to them.
+        return services.duplicate_as_seen_by(receipt.duplicate_of, self.context["request"].user)
+
+    def get_duplicate_of(self, receipt) -> int | None:
+        seen = self._duplicate(receipt)
+        return seen["id"] if seen and seen["visible"] else None
+
+    def get_is_duplicate(self, receipt) -> bool:
+        return receipt.duplicate_of_id is not None
 
     @extend_schema_field(inline_serializer("ReceiptActions", fields={
         "register": serializers.BooleanField(), "return": serializers.BooleanField()}))
@@ -107,7 +128,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "status", "urgency", "deadline", "person", "created_at", "document"]
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(InputSerializer):
     reason = serializers.CharField()
 
 

@@ -1,14 +1,17 @@
 """API v1 for the organisation model, and ``me``. Every queryset goes through ``visible_to``."""
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
-from rest_framework.decorators import api_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 
+from eoffice.api.fields import InputSerializer
 from eoffice.orgs.models import Agency, Delegation, Person, Role, Unit
 from eoffice.orgs.navigation import navigation_for
 from eoffice.orgs.scoping import visible_to
+from eoffice.work import delegations
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -69,9 +72,38 @@ class PersonViewSet(ScopedViewSet):
     filterset_fields = ["unit", "is_active"]
 
 
+class DelegationInputSerializer(InputSerializer):
+    delegator = serializers.IntegerField(help_text="Người ủy quyền (chính người gọi, hoặc do lãnh đạo cơ quan lập).")
+    delegate = serializers.IntegerField(help_text="Người được ủy quyền, cùng cơ quan.")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
 class DelegationViewSet(ScopedViewSet):
+    """Ủy quyền of the caller's agency. Creating and revoking go through the actions of
+    :mod:`eoffice.work.delegations` (the delegator's own act, or a leader's; audited; both people told)."""
+
     queryset = Delegation.objects.order_by("-starts_at")
     serializer_class = DelegationSerializer
+
+    @extend_schema(request=DelegationInputSerializer, responses={201: DelegationSerializer})
+    def create(self, request):
+        data = DelegationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        people = visible_to(Person, request.user)
+        delegation = delegations.create_delegation(
+            request.user, delegator=get_object_or_404(people, pk=v["delegator"]),
+            delegate=get_object_or_404(people, pk=v["delegate"]), starts_at=v["starts_at"], ends_at=v["ends_at"],
+            reason=v["reason"], request=request)
+        return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=DelegationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        delegation = delegations.revoke_delegation(request.user, self.get_object(), request=request)
+        return Response(DelegationSerializer(delegation).data)
 
 
 @extend_schema(responses=PersonSerializer)

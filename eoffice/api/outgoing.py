@@ -14,10 +14,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from eoffice.api.fields import InputSerializer
+from eoffice.api.parsers import BoundedJSONParser as JSONParser
+from eoffice.api.parsers import NFCFormParser as FormParser
+from eoffice.api.parsers import NFCMultiPartParser as MultiPartParser
 from eoffice.core.errors import DomainError
+from eoffice.core.params import parse_code, parse_year, safe_filename
 from eoffice.documents.models import Confidentiality, Urgency
 from eoffice.documents.services import OUTGOING_SERIES
 from eoffice.orgs.models import Unit
@@ -110,12 +114,12 @@ class OutgoingDetailSerializer(OutgoingDocumentSerializer):
         return {"code": state.code, "label": str(state.label), "reason": state.reason, "pending": state.pending}
 
 
-class ExternalRecipientSerializer(serializers.Serializer):
+class ExternalRecipientSerializer(InputSerializer):
     code = serializers.CharField(max_length=13)
     name = serializers.CharField(max_length=255)
 
 
-class RecipientsSerializer(serializers.Serializer):
+class RecipientsSerializer(InputSerializer):
     recipient_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     recipient_people = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     recipient_agencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
@@ -141,6 +145,9 @@ class DraftCreateSerializer(RecipientsSerializer):
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
     file = serializers.FileField(required=False)
 
+    class Meta:
+        bound_models = (OutgoingDocument,)
+
     def to_input(self, person) -> services.DraftInput:
         """The draft, resolved as the page's form resolves it (:meth:`services.DraftInput.from_ids`)."""
         v = self.validated_data
@@ -155,7 +162,7 @@ class DraftCreateSerializer(RecipientsSerializer):
         )
 
 
-class ReplaceSerializer(serializers.Serializer):
+class ReplaceSerializer(InputSerializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="",
                                     help_text="Trích yếu (để trống: giữ trích yếu của văn bản bị thay thế)")
     file = serializers.FileField(required=False)
@@ -166,11 +173,11 @@ class ReplaceSerializer(serializers.Serializer):
                                          file=(upload.name, upload.read()) if upload else None)
 
 
-class FileSerializer(serializers.Serializer):
+class FileSerializer(InputSerializer):
     file = serializers.FileField()
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(InputSerializer):
     approve = serializers.BooleanField(default=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -178,7 +185,7 @@ class DecisionSerializer(serializers.Serializer):
         return services.ReviewInput(**self.validated_data)
 
 
-class ConsultSerializer(serializers.Serializer):
+class ConsultSerializer(InputSerializer):
     agree = serializers.BooleanField(default=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     unit = serializers.IntegerField(required=False)
@@ -193,31 +200,31 @@ class ConsultSerializer(serializers.Serializer):
         return services.ConsultInput(agree=v["agree"], comment=v["comment"], unit=unit)
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(InputSerializer):
     comment = serializers.CharField()
 
     def to_input(self) -> services.ReturnInput:
         return services.ReturnInput(comment=self.validated_data["comment"])
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField()
 
     def to_input(self) -> services.RecallInput:
         return services.RecallInput(reason=self.validated_data["reason"])
 
 
-class PrepareSerializer(serializers.Serializer):
-    chain = serializers.ListField(child=serializers.CharField(), help_text="Chứng thư số (DER, base64), người ký "
+class PrepareSerializer(InputSerializer):
+    chain = serializers.ListField(child=serializers.CharField(max_length=65536), max_length=10, help_text="Chứng thư số (DER, base64), người ký "
                                   "trước, rồi các CA cấp trên.")
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(InputSerializer):
     session = serializers.IntegerField()
-    signature = serializers.CharField(help_text="Giá trị chữ ký do thiết bị ký số trả về (base64).")
+    signature = serializers.CharField(max_length=262144, help_text="Giá trị chữ ký do thiết bị ký số trả về (base64).")
 
 
-class IssueBatchSerializer(serializers.Serializer):
+class IssueBatchSerializer(InputSerializer):
     documents = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
                                       help_text="Mã các văn bản đã ký, chờ văn thư cấp số (tối đa 200).")
     release = serializers.BooleanField(default=True, help_text="Phát hành ngay sau khi cấp số, đóng dấu.")
@@ -432,13 +439,11 @@ class OutgoingRegisterViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=REGISTER_PARAMETERS, responses={200: RegisterRowSerializer(many=True)})
     def list(self, request):
-        try:
-            year = int(request.query_params.get("year") or timezone.localdate().year)
-        except ValueError as exc:
-            raise DomainError("Năm không hợp lệ.", code="bad_year") from exc
-        series = request.query_params.get("series") or OUTGOING_SERIES[0]
+        year = parse_year(request.query_params.get("year"), default=timezone.localdate().year)
+        series = parse_code(request.query_params.get("series"), name="series", default=OUTGOING_SERIES[0])
         documents = register.register_documents(request.user, year=year, series_code=series,
-                                                document_type=request.query_params.get("type") or None,
+                                                document_type=parse_code(request.query_params.get("type"),
+                                                                         name="type"),
                                                 query=request.query_params.get("q", ""))
         rows = [register.row_of(d) for d in documents]
         fmt = request.query_params.get("output", "json")
@@ -452,5 +457,5 @@ class OutgoingRegisterViewSet(viewsets.ViewSet):
         else:
             return Response(RegisterRowSerializer(rows, many=True).data)
         response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="so-van-ban-di-{series}-{year}.{ext}"'
+        response["Content-Disposition"] = f'attachment; filename="{safe_filename(f"so-van-ban-di-{series}-{year}")}.{ext}"'
         return response

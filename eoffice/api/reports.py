@@ -16,16 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eoffice.core.params import ParameterError, parse_optional_id
 from eoffice.reports.statistics import ReportError, incoming_statistics, parse_period, resolve_scope
 
 
 def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ReportError(f"Tham số {name} phải là số.", code="invalid", details={"param": name})
-    return int(value)
+    try:
+        return parse_optional_id(request.query_params.get(name), name=name)
+    except ParameterError:
+        raise ReportError(f"Tham số {name} phải là mã số hợp lệ.", code="invalid", details={"param": name}) from None
 
 
 _counts = inline_serializer("IncomingCounts", fields={

@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from eoffice.api.fields import InputSerializer
 from eoffice.archive.services import files_open_to
 from eoffice.core.errors import DomainError
 from eoffice.documents.models import Urgency
@@ -34,7 +35,7 @@ from .incoming import IncomingDocumentSerializer, WorkItemSerializer
 from .outgoing import OutgoingDocumentSerializer
 
 
-class TaskActionSerializer(serializers.Serializer):
+class TaskActionSerializer(InputSerializer):
     """One action on a work item, as the document page offers them.
 
     The owner's step: ``instruct``, ``propose``, ``send_back``, ``represent``, ``assign``, ``finish``,

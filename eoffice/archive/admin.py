@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from eoffice.orgs.scoping import visible_to
+
 from .models import ArchivedVersion, CaseFile, DocumentText, FileEntry, RetentionPeriod, Transfer
 
 
@@ -15,8 +17,15 @@ class FileEntryInline(admin.TabularInline):
     raw_id_fields = ("added_by",)
 
 
+class ScopedAdmin(admin.ModelAdmin):
+    """Rows as ``visible_to`` shows them to the signed-in person (the operator sees all)."""
+
+    def get_queryset(self, request):
+        return visible_to(super().get_queryset(request), request.user)
+
+
 @admin.register(CaseFile)
-class CaseFileAdmin(admin.ModelAdmin):
+class CaseFileAdmin(ScopedAdmin):
     list_display = ("code", "title", "agency", "unit", "year", "retention", "status")
     list_filter = ("status", "year", "retention")
     search_fields = ("code", "title")
@@ -25,18 +34,18 @@ class CaseFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(ScopedAdmin):
     list_display = ("agency", "at", "transferred_by")
 
 
 @admin.register(ArchivedVersion)
-class ArchivedVersionAdmin(admin.ModelAdmin):
+class ArchivedVersionAdmin(ScopedAdmin):
     list_display = ("case_file", "source", "archived", "status", "done_at")
     list_filter = ("status",)
     raw_id_fields = ("source", "archived", "case_file")
 
 
 @admin.register(DocumentText)
-class DocumentTextAdmin(admin.ModelAdmin):
+class DocumentTextAdmin(ScopedAdmin):
     list_display = ("stored_file", "method", "needs_ocr", "updated_at")
     raw_id_fields = ("stored_file", "ocr_file")

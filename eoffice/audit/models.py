@@ -1,14 +1,18 @@
-"""The audit trail: append-only records, one hash chain per agency.
+"""The audit trail: append-only records, one keyed hash chain per agency.
 
-Each record carries the hash of the previous record of its chain and a sequence number, so that an edited record
-(hash mismatch), a deleted one (sequence gap or broken link) or a cut tail (chain head mismatch) shows when the
-chain is verified (``manage.py audit_verify``). The application never updates or deletes a record; on PostgreSQL a
-trigger also refuses UPDATE and DELETE at the database level (on SQLite, UPDATE), so a bug cannot do it either.
+Each record carries the HMAC-SHA256 (key outside the database, :mod:`eoffice.audit.keys`) of its content and of
+the previous record's hash, and a sequence number, so that an edited record (MAC mismatch, even when the rest of
+the chain was recomputed without the key), a deleted one (sequence gap or broken link) or a cut tail (chain head
+mismatch, or fewer records than the last checkpoint written outside the database, :mod:`eoffice.audit.anchor`)
+shows when the chain is verified (``manage.py audit_verify``). Records written before the chain was keyed (seq
+below ``AuditChain.keyed_from``) keep their plain SHA-256 hashes and are verified as such. The application never
+updates or deletes a record; PostgreSQL and SQLite triggers also refuse UPDATE and DELETE at the database level.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -40,6 +44,9 @@ class AuditChain(models.Model):
     key = models.CharField(max_length=40, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    #: The first sequence number whose hash is keyed (HMAC); records before it were written unkeyed (SHA-256) by
+    #: an earlier version. The checkpoint file holds it too, so that moving it in the database shows.
+    keyed_from = models.BigIntegerField(default=1)
 
     class Meta:
         verbose_name = _("chuỗi nhật ký")
@@ -129,5 +136,8 @@ class AuditRecord(models.Model):
         }
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """HMAC-SHA256 with ``key``; without a key, the plain SHA-256 of records written before keying."""
+        if key is None:
+            return hashlib.sha256(self.canonical()).hexdigest()
+        return hmac.new(key, self.canonical(), hashlib.sha256).hexdigest()

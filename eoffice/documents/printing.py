@@ -205,6 +205,18 @@ def _draw_cover(canvas, title_page: TitlePage, width: float, height: float, regu
 
 
 # ----------------------------------------------------------------------------------------------------- XLSX
+#: what a spreadsheet runs as a formula (or DDE) when a cell starts with it
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value):
+    """A cell value no spreadsheet runs: text starting like a formula gets a leading apostrophe (the text
+    marker); numbers, dates and other text unchanged. Every cell the XLSX writer puts out goes through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_xlsx(out: BinaryIO, *, title_page: TitlePage, columns: Sequence[Column], rows: Iterable[Row],
                sheet_title: str = "Sổ", cover: bool = True, heading: str = "", empty_text: str = "") -> int:
     """Write the register as an XLSX workbook (write-only: rows stream to disk): a cover sheet (unless ``cover`` is
@@ -234,7 +246,7 @@ def write_xlsx(out: BinaryIO, *, title_page: TitlePage, columns: Sequence[Column
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     if heading:
-        cell = WriteOnlyCell(sheet, value=heading)
+        cell = WriteOnlyCell(sheet, value=safe_cell(heading))
         cell.font, cell.alignment = Font(name="Times New Roman", bold=True, size=14), Alignment(horizontal="center")
         sheet.append([cell])
         sheet.merged_cells.add(f"A1:{letters[-1]}1")
@@ -244,7 +256,7 @@ def write_xlsx(out: BinaryIO, *, title_page: TitlePage, columns: Sequence[Column
     wrap = Alignment(vertical="top", wrap_text=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
+        cell = WriteOnlyCell(sheet, value=safe_cell(column.title))
         cell.font, cell.alignment, cell.border = header_font, centre, border
         header.append(cell)
     sheet.append(header)
@@ -252,14 +264,14 @@ def write_xlsx(out: BinaryIO, *, title_page: TitlePage, columns: Sequence[Column
     for row in rows:
         cells = []
         for column, value in zip(columns, row, strict=True):
-            cell = WriteOnlyCell(sheet, value="" if value is None else value)
+            cell = WriteOnlyCell(sheet, value="" if value is None else safe_cell(value))
             cell.font, cell.border = body_font, border
             cell.alignment = centre if column.align == "center" else wrap
             cells.append(cell)
         sheet.append(cells)
         count += 1
     if not count and empty_text:
-        cell = WriteOnlyCell(sheet, value=empty_text)
+        cell = WriteOnlyCell(sheet, value=safe_cell(empty_text))
         cell.font = body_font
         sheet.append([cell])
     workbook.save(out)
@@ -273,7 +285,7 @@ def _write_cover(cover, title_page: TitlePage, title_font, plain_font, centre) -
     cover.column_dimensions["A"].width = 100
 
     def cover_cell(text: str, font: Font) -> list:
-        cell = WriteOnlyCell(cover, value=text)
+        cell = WriteOnlyCell(cover, value=safe_cell(text))
         cell.font, cell.alignment = font, centre
         return [cell]
 

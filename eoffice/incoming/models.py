@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from eoffice.documents.models import Channel, Confidentiality, Urgency
+from eoffice.documents.models import Channel, Confidentiality, Urgency, is_secret
 
 
 class ReceiptStatus(models.TextChoices):
@@ -63,6 +63,11 @@ class DocumentMetadata(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_secret(self) -> bool:
+        """Mật, tối mật or tuyệt mật: only the people named on it may learn anything of it."""
+        return is_secret(self.confidentiality)
 
 
 class Receipt(DocumentMetadata):

@@ -3,7 +3,9 @@
 Each ``may_*`` about a step returns ``(allowed, on_behalf_of)``: ``on_behalf_of`` is the person whose right it is
 when ``person`` acts for them by delegation (:meth:`Person.acting_for`, recorded in the audit trail), else None.
 The functions take the person's current delegators as ``delegators`` when the caller already has them (a page
-asking about several steps); otherwise they ask once.
+asking about several steps); otherwise they ask once. On a secret document a delegation counts only when the
+delegator is named on it (:meth:`Delegation.counts_on`): the deputy handles the director's secret work, nothing
+else that is secret.
 
 - a step (work item): its owner, or someone standing in for the owner (:func:`may_act`);
 - moving a step to someone else: the agency's leaders (or their delegates) any step, a unit head the handling steps
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eoffice.documents.services import INCOMING_SECRET_SERIES
-from eoffice.orgs.models import Person, RoleCode
+from eoffice.orgs.models import Delegation, Person, RoleCode
 from eoffice.orgs.scoping import visible_to
 
 from .models import IncomingDocument, Receipt, ReceiptStatus, WorkItem, WorkKind, WorkStatus
@@ -31,8 +33,14 @@ UNIT_STEPS = (WorkKind.HANDLE, WorkKind.COHANDLE)
 SEND_BACK_STEPS = (WorkKind.PROPOSE, WorkKind.INSTRUCT)
 
 
-def _delegators(person: Person, delegators: Sequence[Person] | None) -> Sequence[Person]:
-    return person.acting_for() if delegators is None else delegators
+def _delegators(person: Person, delegators: Sequence[Person] | None,
+                document: IncomingDocument | None = None) -> Sequence[Person]:
+    """Whom ``person`` stands in for, where it counts on ``document``: on a secret document only the delegators
+    named on it (:meth:`Delegation.counts_on`; a delegation never extends what the delegate may see of secrets)."""
+    delegators = person.acting_for() if delegators is None else delegators
+    if delegators and document is not None:
+        return [delegator for delegator in delegators if Delegation.counts_on(document, delegator)]
+    return delegators
 
 
 def is_leader(person: Person, agency_id: int) -> bool:
@@ -40,10 +48,12 @@ def is_leader(person: Person, agency_id: int) -> bool:
     return person.agency_id == agency_id and person.has_role(*LEADER_ROLES)
 
 
-def _as_leader(person: Person, agency_id: int, delegators: Sequence[Person] | None) -> tuple[bool, Person | None]:
+def _as_leader(person: Person, document: IncomingDocument, delegators: Sequence[Person] | None
+               ) -> tuple[bool, Person | None]:
+    agency_id = document.agency_id
     if is_leader(person, agency_id):
         return True, None
-    for delegator in _delegators(person, delegators):
+    for delegator in _delegators(person, delegators, document):
         if is_leader(delegator, agency_id):
             return True, delegator
     return False, None
@@ -54,7 +64,7 @@ def may_act(person: Person, item: WorkItem, *, delegators: Sequence[Person] | No
     """The step's owner, or someone standing in for the owner by delegation."""
     if item.person_id == person.pk:
         return True, None
-    for delegator in _delegators(person, delegators):
+    for delegator in _delegators(person, delegators, item.document):
         if delegator.pk == item.person_id:
             return True, delegator
     return False, None
@@ -64,7 +74,7 @@ def may_redirect(person: Person, item: WorkItem, *, delegators: Sequence[Person]
                  ) -> tuple[bool, Person | None]:
     """Give the step to someone else: the agency's leaders (or their delegates) any step; a unit head the handling
     steps of their unit."""
-    allowed, on_behalf_of = _as_leader(person, item.agency_id, delegators)
+    allowed, on_behalf_of = _as_leader(person, item.document, delegators)
     if allowed:
         return True, on_behalf_of
     if (person.has_role(RoleCode.UNIT_HEAD) and person.unit_id and item.unit_id == person.unit_id
@@ -76,7 +86,7 @@ def may_redirect(person: Person, item: WorkItem, *, delegators: Sequence[Person]
 def may_take_back(person: Person, item: WorkItem, *, delegators: Sequence[Person] | None = None
                   ) -> tuple[bool, Person | None]:
     """Take a step back to oneself (thu hồi việc đã giao): the agency's leaders, or their delegates."""
-    return _as_leader(person, item.agency_id, delegators)
+    return _as_leader(person, item.document, delegators)
 
 
 def assigns_within(person: Person, document: IncomingDocument):
@@ -88,7 +98,7 @@ def assigns_within(person: Person, document: IncomingDocument):
 def may_extend(person: Person, document: IncomingDocument, *, delegators: Sequence[Person] | None = None
                ) -> tuple[bool, Person | None]:
     """Extend the document's deadline: the agency's leaders, or their delegates."""
-    return _as_leader(person, document.agency_id, delegators)
+    return _as_leader(person, document, delegators)
 
 
 def is_clerk_of(person: Person, agency) -> bool:

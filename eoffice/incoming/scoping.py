@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from eoffice.documents.models import SECRET_LEVELS
 from eoffice.documents.scoping import file_provider
-from eoffice.orgs.models import RoleCode
+from eoffice.orgs.models import Delegation, RoleCode
 from eoffice.orgs.scoping import scoping_rule, visible_to
 
 OVERSEERS = (RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER)
@@ -27,9 +27,12 @@ READERS = (*OVERSEERS, RoleCode.ARCHIVIST)
 def _document_condition(person) -> Q:
     from .models import IncomingDocument, WorkItem
 
-    involved = Exists(WorkItem.objects.filter(document=OuterRef("pk"), person=person))
+    # The person, and the people they stand in for by delegation: a delegate sees what names their delegator
+    # (on a secret document too: Delegation.counts_on), not what the delegator sees by role.
+    selves = Q(person_id=person.pk) | Q(person_id__in=Delegation.objects.delegator_ids(person))
+    involved = Exists(WorkItem.objects.filter(selves, document=OuterRef("pk")))
     named = Exists(IncomingDocument.named_people.through.objects.filter(
-        incomingdocument_id=OuterRef("pk"), person_id=person.pk))
+        selves, incomingdocument_id=OuterRef("pk")))
     personal = Q(involved) | Q(named)
     secret = Q(confidentiality__in=SECRET_LEVELS)
     if person.has_role(*READERS):

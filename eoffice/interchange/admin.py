@@ -6,7 +6,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import CodeRow, InboundMessage, InboundStatus, OutboundMessage, Peer
+from .models import CodeRow, InboundMessage, InboundStatus, OutboundMessage, Peer, RefusedTraffic
 
 
 def _formfield(field, **kwargs):
@@ -92,3 +92,12 @@ class InboundStatusAdmin(_ReadOnly):
     list_display = ["document_id", "sender_code", "status_code", "at"]
     list_filter = ["status_code"]
     search_fields = ["document_id"]
+
+
+@admin.register(RefusedTraffic)
+class RefusedTrafficAdmin(_ReadOnly):
+    """Refused and rate-limited requests to the endpoint, counted per day, address, endpoint and reason."""
+
+    list_display = ["day", "address", "endpoint", "reason", "count", "last_at"]
+    list_filter = ["endpoint", "reason", "day"]
+    search_fields = ["address"]

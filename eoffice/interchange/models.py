@@ -219,3 +219,29 @@ class InboundStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}: {self.status_code} ({self.sender_code})"
+
+
+class RefusedTraffic(models.Model):
+    """Refused requests to the liên thông endpoint, counted per day, source address, endpoint and reason.
+
+    Unauthenticated traffic (not signed by a configured peer) and rate-limited requests are counted here rather than
+    written to the audit trail one by one: a flood fills a counter, not the hash chain. Traffic of a configured peer
+    (received, applied, or refused after its signature verified) is audited.
+    """
+
+    day = models.DateField(_("ngày"))
+    address = models.CharField(_("địa chỉ nguồn"), max_length=45, blank=True)  # "" when unknown
+    endpoint = models.CharField(_("điểm nhận"), max_length=20)  # "message" or "status"
+    reason = models.CharField(_("lý do"), max_length=60)  # a refusal code of ours, never the sender's text
+    count = models.PositiveBigIntegerField(_("số lần"), default=0)
+    last_at = models.DateTimeField(_("lần cuối"))
+
+    class Meta:
+        verbose_name = _("lượt từ chối liên thông")
+        verbose_name_plural = _("lượt từ chối liên thông")
+        ordering = ["-day", "-count"]
+        constraints = [models.UniqueConstraint(fields=["day", "address", "endpoint", "reason"],
+                                               name="interchange_refused_traffic_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.address or '?'} {self.endpoint} {self.reason}: {self.count}"

@@ -14,7 +14,7 @@ def _admin_only(queryset, person):
 
 
 def register_interchange_rules() -> None:
-    from .models import CodeRow, InboundMessage, InboundStatus, OutboundMessage, Peer
+    from .models import CodeRow, InboundMessage, InboundStatus, OutboundMessage, Peer, RefusedTraffic
 
-    for model in (Peer, CodeRow, OutboundMessage, InboundMessage, InboundStatus):
+    for model in (Peer, CodeRow, OutboundMessage, InboundMessage, InboundStatus, RefusedTraffic):
         scoping_rule(model)(_admin_only)

@@ -1,8 +1,9 @@
 """The organisation model in the Django admin, in Vietnamese.
 
 Superusers (the deployment's operators) manage everything. An agency's administrators (role ``admin``, staff) manage
-the units, people and delegations of their own agency only: every admin queryset goes through ``visible_to`` and
-choices are limited to their agency. Changes are written to the audit trail.
+the units and people of their own agency only (delegations: ``eoffice/work/admin.py``; never their own roles):
+every admin queryset goes through ``visible_to`` and choices are limited to their agency. Changes are written to
+the audit trail.
 """
 
 from django.contrib import admin
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eoffice.audit.services import record
 
-from .models import Agency, Delegation, Person, Position, Role, Unit
+from .models import Agency, Person, Position, Role, Unit
 from .scoping import visible_to
 
 admin.site.site_header = _("eoffice — Quản trị hệ thống")
@@ -159,12 +160,12 @@ class PersonAdmin(OwnAgencyChoicesMixin, AuditedAdmin, UserAdmin):
         if not request.user.is_superuser:
             # An agency administrator cannot make anyone an operator of the whole deployment.
             readonly += ["is_superuser", "user_permissions", "groups"]
+            if obj is not None and obj.pk == request.user.pk:
+                # Nor give themself a role (a leader's role would let them make the director's delegation to
+                # themself, docs/DOMAIN.md "Delegation"): another administrator or the operator does that.
+                readonly += ["roles", "agency", "unit", "is_staff", "is_active"]
         return readonly
 
 
-@admin.register(Delegation)
-class DelegationAdmin(OwnAgencyChoicesMixin, AuditedAdmin):
-    list_display = ("delegator", "delegate", "starts_at", "ends_at", "reason", "revoked_at")
-    list_select_related = ("delegator", "delegate")
-    search_fields = ("delegator__full_name", "delegate__full_name", "reason")
-    date_hierarchy = "starts_at"
+# Delegations are made and revoked only through their actions (eoffice/work/delegations.py): their admin is
+# eoffice/work/admin.py.

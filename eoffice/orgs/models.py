@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from eoffice.core.text import nfc
 
 # Identifier codes of agencies for document exchange (Decision 20/2020/QĐ-TTg), e.g. 000.00.00.G22 or 000.01.21.H99.
 agency_code_validator = RegexValidator(
@@ -36,6 +39,13 @@ class AgencyKind(models.TextChoices):
     DISTRICT = "district", _("UBND huyện")
     COMMUNE = "commune", _("UBND xã")
     OTHER = "other", _("Cơ quan khác")
+
+
+# Usual diameters of round agency seals by kind of agency, for an agency whose seal has not been measured.
+SEAL_SIZES_MM = {
+    AgencyKind.PROVINCE: 42.0, AgencyKind.DISTRICT: 40.0, AgencyKind.DEPARTMENT: 38.0, AgencyKind.COMMUNE: 36.0,
+    AgencyKind.OTHER: 38.0,
+}
 
 
 class Agency(models.Model):
@@ -62,6 +72,11 @@ class Agency(models.Model):
     email = models.EmailField(_("thư điện tử"), blank=True)
     phone = models.CharField(_("điện thoại"), max_length=50, blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    seal_diameter_mm = models.DecimalField(
+        _("đường kính con dấu (mm)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("20")), MaxValueValidator(Decimal("60"))],
+        help_text=_("Đo trên con dấu thật; để trống thì dùng cỡ thông thường theo loại cơ quan."),
+    )
 
     class Meta:
         verbose_name = _("cơ quan")
@@ -70,6 +85,12 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def seal_size_mm(self) -> float:
+        """The diameter the agency's seal is printed at: its measured size, else the usual one for its kind."""
+        if self.seal_diameter_mm:
+            return float(self.seal_diameter_mm)
+        return SEAL_SIZES_MM.get(self.kind, 38.0)
 
     def clean(self) -> None:
         # A parent chain that loops back would make the tree infinite.
@@ -175,7 +196,8 @@ def ensure_roles() -> dict[str, Role]:
 
 class PersonManager(UserManager):
     def get_by_natural_key(self, username: str) -> Person:
-        return self.select_related("agency", "unit", "position").get(**{self.model.USERNAME_FIELD: username})
+        # Logins compare composed (NFC) text: a username typed decomposed (NFD) is the same person.
+        return self.select_related("agency", "unit", "position").get(**{self.model.USERNAME_FIELD: nfc(username)})
 
 
 class Person(AbstractUser):
@@ -234,16 +256,24 @@ class Person(AbstractUser):
         return bool(self.agency_id) and self.agency_id == getattr(agency, "pk", agency) and self.has_role(
             RoleCode.CLERK)
 
-    def acting_for(self, at: datetime | None = None) -> list[Person]:
-        """People this person currently stands in for by delegation (ủy quyền)."""
+    def acting_for(self, at: datetime | None = None, *, on: models.Model | None = None) -> list[Person]:
+        """People this person currently stands in for by delegation (ủy quyền); ``on``: only those for whom the
+        delegation counts on that document (:meth:`Delegation.counts_on`)."""
         ids = Delegation.objects.active(at).filter(delegate=self).values_list("delegator_id", flat=True)
-        return list(Person.objects.filter(pk__in=ids))
+        delegators = list(Person.objects.filter(pk__in=ids))
+        if on is not None:
+            delegators = [delegator for delegator in delegators if Delegation.counts_on(on, delegator)]
+        return delegators
 
 
 class DelegationQuerySet(models.QuerySet):
     def active(self, at: datetime | None = None) -> DelegationQuerySet:
         at = at or timezone.now()
         return self.filter(starts_at__lte=at, ends_at__gt=at, revoked_at__isnull=True)
+
+    def delegator_ids(self, delegate: Person) -> models.QuerySet:
+        """The ids of the people ``delegate`` stands in for, as a subquery (for the scoping rules)."""
+        return self.active().filter(delegate=delegate).values("delegator_id")
 
     def involving(self, people: Iterable[Person]) -> DelegationQuerySet:
         ids = [p.pk for p in people]
@@ -281,6 +311,16 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delegator} → {self.delegate}"
+
+    @staticmethod
+    def counts_on(document: models.Model, delegator: Person) -> bool:
+        """Whether a delegation from ``delegator`` counts on ``document``. On an ordinary document, always. A
+        delegation never extends what the delegate may see or do of a secret document (``document.is_secret``)
+        unless the delegator is named on it (``visible_to`` shows it to the delegator): the deputy standing in for
+        the director handles the director's secret work, and nothing else that is secret."""
+        from .scoping import can_see
+
+        return not getattr(document, "is_secret", False) or can_see(document, delegator)
 
     def clean(self) -> None:
         if self.delegator_id and self.delegate_id:

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from eoffice.orgs.scoping import visible_to
+
 from .models import Delivery, OutgoingDocument
 
 
@@ -19,6 +21,10 @@ class OutgoingDocumentAdmin(admin.ModelAdmin):
     list_filter = ["status", "confidentiality", "year", "series_code"]
     search_fields = ["notation", "summary"]
     inlines = [DeliveryInline]
+
+    def get_queryset(self, request):
+        # The admin says what the pages say: only the documents visible_to shows (secret ones to those named).
+        return visible_to(super().get_queryset(request), request.user)
 
     def get_readonly_fields(self, request, obj=None):
         # Numbers, files and states are the services' business; an administrator may only correct notes.

@@ -178,7 +178,7 @@ def record_failure(document_id: int, clerk_id: int, *, reason: str, code: str = 
             else:
                 text = _("Văn bản %(doc)s đã được cấp số, đóng dấu nhưng chưa phát hành được: %(reason)s") % {
                     "doc": document.notation, "reason": reason}
-            notify(clerk, text=text, link=reverse("outgoing-detail", args=[document.pk]),
+            notify(clerk, about=document, text=text, link=reverse("outgoing-detail", args=[document.pk]),
                    key=f"outgoing-batch-failed:{document.pk}:{batch or uuid.uuid4().hex}", email=False)
     log.warning("batch issue of outgoing document %s failed at %s: %s", document_id, step, reason)
 

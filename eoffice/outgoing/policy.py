@@ -2,7 +2,9 @@
 pages, the inbox and the API use.
 
 Each ``may_*`` returns ``(allowed, on_behalf_of)``: ``on_behalf_of`` is the person whose step it is when
-``person`` acts for them by delegation (recorded in the audit trail), else None.
+``person`` acts for them by delegation (recorded in the audit trail), else None. On a secret document a
+delegation counts only where the delegator is named on it (``Person.acting_for(on=document)``,
+``Delegation.counts_on``).
 
 What a drafter may pick (the ``*_choices`` functions and :func:`nameable_people`): the draft form offers exactly
 these, and the form and the API resolve the ids they receive against them with the same functions
@@ -51,7 +53,7 @@ def may_review(person: Person, document: OutgoingDocument) -> tuple[bool, Person
     allowed = {p.pk: p for p in reviewers(document)}
     if person.pk in allowed:
         return True, None
-    for delegator in person.acting_for():
+    for delegator in person.acting_for(on=document):
         if delegator.pk in allowed:
             return True, delegator
     return False, None
@@ -61,7 +63,7 @@ def may_sign(person: Person, document: OutgoingDocument) -> tuple[bool, Person |
     """The signer named on the draft, or someone standing in for them."""
     if person.pk == document.signer_id:
         return True, None
-    for delegator in person.acting_for():
+    for delegator in person.acting_for(on=document):
         if delegator.pk == document.signer_id:
             return True, delegator
     return False, None
@@ -83,6 +85,22 @@ def may_recall(person: Person, document: OutgoingDocument) -> bool:
             and person.has_role(RoleCode.CLERK, RoleCode.LEADER, RoleCode.DEPUTY_LEADER))
 
 
+def may_draft_for(person: Person, document: OutgoingDocument) -> bool:
+    """Who may draft for ``document`` (its replacement, :func:`may_replace`): its drafter, the head of its drafting
+    unit, its signer — people of the issuing agency who answer for its content, not anyone who can open it."""
+    if person.agency_id != document.agency_id or not person.is_active:
+        return False
+    if person.pk in (document.drafter_id, document.signer_id):
+        return True
+    return bool(person.unit_id) and person.unit_id == document.drafting_unit_id and person.has_role(
+        RoleCode.UNIT_HEAD)
+
+
+def may_replace(person: Person, document: OutgoingDocument) -> bool:
+    """Draft the replacement of a released document (văn bản thay thế): those who may draft for it."""
+    return document.status == Status.RELEASED and may_draft_for(person, document)
+
+
 def actions(person: Person, document: OutgoingDocument) -> dict[str, bool]:
     """What ``person`` may do with ``document`` now (the page's buttons; the API answers the same)."""
     return {
@@ -93,6 +111,7 @@ def actions(person: Person, document: OutgoingDocument) -> dict[str, bool]:
         "issue": document.status == Status.SIGNED and is_clerk_of(person, document),
         "release": document.status == Status.ISSUED and is_clerk_of(person, document),
         "recall": may_recall(person, document),
+        "replace": may_replace(person, document),
     }
 
 

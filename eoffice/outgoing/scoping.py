@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from eoffice.documents.models import SECRET_LEVELS
 from eoffice.documents.scoping import file_provider
-from eoffice.orgs.models import RoleCode
+from eoffice.orgs.models import Delegation, RoleCode
 from eoffice.orgs.scoping import scoping_rule, visible_to
 
 RELEASED = ("released", "recalled", "superseded")
@@ -29,7 +29,9 @@ def document_condition(person, prefix: str = "") -> Q:
     def q(**kwargs) -> Q:
         return Q(**{f"{prefix}{key}": value for key, value in kwargs.items()})
 
-    named = q(readers=person)
+    # Named on it, or standing in for someone named on it (a delegation: Delegation.counts_on; on a secret document
+    # too, never for what the delegator sees by role).
+    named = q(readers=person) | q(readers__in=Delegation.objects.delegator_ids(person))
     open_rule = q(recipient_people=person) & q(status__in=RELEASED)
     if person.unit_id:
         open_rule |= q(recipient_units=person.unit_id) & q(status__in=RELEASED)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("ho-so/", include("eoffice.pages.archive.urls")),
     path("tra-cuu/", include("eoffice.pages.search.urls")),
     path("bao-cao/", include("eoffice.pages.reports.urls")),  # module-reports: the statistics page
+    path("uy-quyen/", include("eoffice.pages.delegations.urls")),  # delegations: made through their actions
     path("lien-thong/", include("eoffice.pages.interchange.urls")),  # edXML endpoint for peer systems
 ]

@@ -9,7 +9,10 @@ Reminder rules:
 - stage ``due_soon`` when the deadline is today or within ``EOFFICE_REMINDER_DAYS`` days (default 2); stage
   ``overdue`` when the deadline has passed;
 - recipients: the person the work is given to; their unit's heads (when the person is not a head themself); and
-  for overdue work also the leader who gave the instruction (for whom a delegate may have written it);
+  for overdue work also the leader who gave the instruction (for whom a delegate may have written it); of these,
+  only the people to whom ``visible_to`` shows the document (a unit head not named on a secret document hears
+  nothing of it), and ``notify`` checks it again; the e-mail about a secret document says only that there is
+  secret work, with the link;
 - idempotent: the notification key is ``incoming-deadline:<item>:<stage>:<deadline>`` per recipient, so running the
   job twice the same day (or on later days) notifies nobody twice for the same item and stage; an extended deadline
   is a new deadline and gets its own reminders.
@@ -63,7 +66,8 @@ def reminder_days() -> int:
 
 
 def due_reminders(today: dt.date | None = None, *, within_days: int | None = None) -> list[Reminder]:
-    """The work needing a reminder on ``today`` and who to tell (a fixed number of queries)."""
+    """The work needing a reminder on ``today`` and who to tell: a fixed number of queries, plus one per person
+    told (whether ``visible_to`` shows them the document)."""
     from eoffice.incoming.models import DocumentStatus, Instruction, WorkItem, WorkKind, WorkStatus
     from eoffice.orgs.models import Person, RoleCode
 
@@ -86,7 +90,7 @@ def due_reminders(today: dt.date | None = None, *, within_days: int | None = Non
     for instruction in (Instruction.objects.filter(document_id__in=overdue_docs, is_proposal=False)
                         .select_related("author", "on_behalf_of").order_by("document_id", "-pk")):
         instructing.setdefault(instruction.document_id, instruction.on_behalf_of or instruction.author)
-    reminders = []
+    candidates: list[tuple[object, str, dict]] = []
     for item in items:
         stage = OVERDUE if item.deadline < today else DUE_SOON
         recipients = {item.person_id: item.person}
@@ -95,8 +99,21 @@ def due_reminders(today: dt.date | None = None, *, within_days: int | None = Non
         leader = instructing.get(item.document_id) if stage == OVERDUE else None
         if leader is not None and leader.is_active:
             recipients.setdefault(leader.pk, leader)
-        reminders.append(Reminder(item=item, stage=stage, recipients=list(recipients.values())))
-    return reminders
+        candidates.append((item, stage, recipients))
+    visible = _visible_documents({p.pk: p for _i, _s, r in candidates for p in r.values()},
+                                 {item.document_id for item in items})
+    return [Reminder(item=item, stage=stage,
+                     recipients=[p for p in recipients.values() if item.document_id in visible.get(p.pk, ())])
+            for item, stage, recipients in candidates]
+
+
+def _visible_documents(people: dict, document_ids: set[int]) -> dict[int, set[int]]:
+    """For each person, which of ``document_ids`` ``visible_to`` shows them (one query per person)."""
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.orgs.scoping import visible_to
+
+    return {pk: set(visible_to(IncomingDocument, person).filter(pk__in=document_ids).values_list("pk", flat=True))
+            for pk, person in people.items()}
 
 
 def send_deadline_reminders(today: dt.date | None = None, *, within_days: int | None = None) -> int:
@@ -107,7 +124,8 @@ def send_deadline_reminders(today: dt.date | None = None, *, within_days: int | 
         link = reverse("incoming:document", args=[reminder.item.document_id])
         with transaction.atomic():
             for recipient in reminder.recipients:
-                if notify(recipient, text=reminder.text_for(recipient), link=link, key=reminder.key) is not None:
+                if notify(recipient, about=reminder.item.document, text=reminder.text_for(recipient), link=link,
+                          key=reminder.key) is not None:
                     created += 1
     if created:
         record("reports.deadline_reminders", data={"date": today.isoformat(), "notifications": created})

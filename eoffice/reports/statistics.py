@@ -26,6 +26,12 @@ Definitions, for a period ``[start, end]`` of whole days in the deployment's tim
 Who sees which statistics (:func:`resolve_scope`): an agency's leaders, clerks and archivists their agency (and any
 unit or person in it); a unit head their unit (and its people); anyone else themself; the deployment operator
 (superuser) any agency. Numbers are aggregated in one query per table, whatever the data size.
+
+Secret documents (docs/DOMAIN.md, "Deadlines, reminders and statistics"): the **agency's total line** (the official
+report) counts every document of the agency, secret ones included, as numbers only; **every other number** — a
+unit's or a person's total, and each per-unit or per-person row — counts only the documents ``visible_to`` shows
+the viewer (:attr:`Scope.viewer`), so no row names, lists or counts a secret document the viewer may not see. A
+scope built without a viewer (internal callers) counts no secret document outside the agency's total.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from eoffice.core.errors import DomainError
+from eoffice.core.params import ParameterError, parse_date, parse_id
 from eoffice.orgs.models import Agency, Person, RoleCode, Unit
 
 AGENCY_VIEWERS = (RoleCode.LEADER, RoleCode.DEPUTY_LEADER, RoleCode.CLERK, RoleCode.ARCHIVIST)
@@ -90,6 +97,8 @@ class Scope:
     agency: Agency
     unit: Unit | None = None
     person: Person | None = None
+    #: Who looks at the statistics: every number but the agency's total counts only what they may see.
+    viewer: Person | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:
@@ -174,11 +183,16 @@ def resolve_scope(person, *, agency: Agency | int | None = None, unit: Unit | in
     if not getattr(person, "is_authenticated", False):
         raise ReportError("Bạn cần đăng nhập.", code="not_authenticated", status_code=401)
     denied = ReportError("Bạn không có quyền xem thống kê này.", code="permission_denied", status_code=403)
-    if isinstance(agency, int | str):
+    try:  # ids from a request: malformed or beyond 64 bits is a 400, not a database error
+        agency, unit, subject = (parse_id(v, name=n) if isinstance(v, int | str) else v
+                                 for v, n in ((agency, "agency"), (unit, "unit"), (subject, "person")))
+    except ParameterError as exc:
+        raise ReportError(exc.message, code="invalid", details=exc.details) from None
+    if isinstance(agency, int):
         agency = Agency.objects.filter(pk=agency).first() or _not_found("cơ quan")
-    if isinstance(unit, int | str):
+    if isinstance(unit, int):
         unit = Unit.objects.select_related("agency").filter(pk=unit).first() or _not_found("đơn vị")
-    if isinstance(subject, int | str):
+    if isinstance(subject, int):
         subject = Person.objects.select_related("agency", "unit").filter(pk=subject).first() or _not_found("người")
     if person.is_superuser:
         agency = agency or (unit.agency if unit else subject.agency if subject else person.agency)
@@ -193,20 +207,20 @@ def resolve_scope(person, *, agency: Agency | int | None = None, unit: Unit | in
             raise denied
     if subject is not None:
         if person.is_superuser or person.has_role(*AGENCY_VIEWERS) or subject.pk == person.pk:
-            return Scope(agency=agency, person=subject)
+            return Scope(agency=agency, person=subject, viewer=person)
         if person.has_role(RoleCode.UNIT_HEAD) and person.unit_id and subject.unit_id == person.unit_id:
-            return Scope(agency=agency, person=subject)
+            return Scope(agency=agency, person=subject, viewer=person)
         raise denied
     if unit is not None:
         if person.is_superuser or person.has_role(*AGENCY_VIEWERS) or (
                 person.has_role(RoleCode.UNIT_HEAD) and unit.pk == person.unit_id):
-            return Scope(agency=agency, unit=unit)
+            return Scope(agency=agency, unit=unit, viewer=person)
         raise denied
     if person.is_superuser or person.has_role(*AGENCY_VIEWERS):
-        return Scope(agency=agency)
+        return Scope(agency=agency, viewer=person)
     if person.has_role(RoleCode.UNIT_HEAD) and person.unit_id:
-        return Scope(agency=agency, unit=person.unit)
-    return Scope(agency=agency, person=person)
+        return Scope(agency=agency, unit=person.unit, viewer=person)
+    return Scope(agency=agency, person=person, viewer=person)
 
 
 def _not_found(what: str):
@@ -214,10 +228,19 @@ def _not_found(what: str):
 
 
 # ------------------------------------------------------------------------------------------------ counting
-def _documents(scope: Scope) -> QuerySet:
+def _documents(scope: Scope, *, as_seen: bool = True) -> QuerySet:
+    """The documents counted for ``scope``; ``as_seen``: only those the scope's viewer may see (every line but the
+    agency's total)."""
+    from eoffice.documents.models import SECRET_LEVELS
     from eoffice.incoming.models import DocumentStatus, IncomingDocument, WorkItem, WorkKind, WorkStatus
+    from eoffice.orgs.scoping import visible_to
 
     documents = IncomingDocument.objects.filter(agency=scope.agency).exclude(status=DocumentStatus.RECALLED)
+    if as_seen:
+        if scope.viewer is not None:
+            documents = documents.filter(pk__in=visible_to(IncomingDocument, scope.viewer).values("pk"))
+        else:
+            documents = documents.exclude(confidentiality__in=SECRET_LEVELS)
     if scope.unit is not None:
         documents = documents.filter(lead_unit=scope.unit)
     if scope.person is not None:
@@ -267,7 +290,8 @@ def incoming_statistics(scope: Scope, period: Period, *, today: dt.date | None =
     measured_on = min(period.end, today)
     aggregates = _aggregates(period, measured_on)
     documents = _annotated(_documents(scope))
-    total = Counts(label=scope.label, key="total", **documents.aggregate(**aggregates)).finish()
+    counted = _annotated(_documents(scope, as_seen=False)) if scope.kind == "agency" else documents
+    total = Counts(label=scope.label, key="total", **counted.aggregate(**aggregates)).finish()
     if group_by is None:
         group_by = {"agency": "unit", "unit": "person"}.get(scope.kind, "")
     rows: list[Counts] = []
@@ -346,10 +370,9 @@ def parse_period(params, today: dt.date | None = None) -> Period:
             value = (params.get(name) or "").strip()
             if value:
                 try:
-                    return dt.date.fromisoformat(value)
-                except ValueError:
-                    raise ReportError(f"Ngày không hợp lệ: {value[:20]} (cần dạng YYYY-MM-DD).",
-                                      code="invalid_date", details={"param": name}) from None
+                    return parse_date(value, name=name)
+                except ParameterError as exc:
+                    raise ReportError(exc.message, code="invalid_date", details={"param": name}) from None
         return None
 
     start, end = date_param("from", "tu"), date_param("to", "den")

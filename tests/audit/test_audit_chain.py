@@ -12,6 +12,7 @@ from tests.factories import make_agency, make_person
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SQLITE_TRIGGER = importlib.import_module("eoffice.audit.migrations.0002_append_only_triggers").SQLITE_UP
+SQLITE_DELETE_TRIGGER = importlib.import_module("eoffice.audit.migrations.0003_keyed_chain_sqlite_delete").SQLITE_DELETE_UP
 
 
 @pytest.fixture
@@ -32,8 +33,10 @@ def tamper(sql: str, params) -> None:
             cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER audit_record_append_only")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_record_append_only")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
             cursor.execute(sql, params)
             cursor.execute(SQLITE_TRIGGER)
+            cursor.execute(SQLITE_DELETE_TRIGGER)
 
 
 def test_each_record_links_to_the_previous_one_of_its_agency(actor):

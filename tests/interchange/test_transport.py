@@ -8,6 +8,7 @@ import dataclasses
 
 import pytest
 
+from eoffice.audit.models import AuditRecord
 from eoffice.documents.models import StoredFile
 from eoffice.incoming import services as incoming
 from eoffice.incoming.models import Receipt, ReceiptStatus
@@ -20,7 +21,7 @@ from eoffice.interchange.edxml import (
     parse_status,
     sign_document,
 )
-from eoffice.interchange.models import InboundMessage, OutboundKind, OutboundMessage
+from eoffice.interchange.models import InboundMessage, OutboundKind, OutboundMessage, RefusedTraffic
 from tests.outgoing.conftest import keys, province  # noqa: F401 - fixtures
 
 from ._setup import MINISTRY, incoming_message, make_peer, pdf_attachment, seal_signer
@@ -164,30 +165,33 @@ def _not_a_pdf(dev_pki, to):
     return build_message(incoming_message(to), [], signer=seal_signer(dev_pki))
 
 
+# case: (make, part of the reason, whether the message's signature verified against the configured peer)
 HOSTILE = {
     "entity_expansion": (lambda dev_pki, to: BILLION_LAUGHS, "DTD", False),
     "external_entity": (lambda dev_pki, to: EXTERNAL_ENTITY, "DTD", False),
-    "wrong_namespace": (_wrong_namespace, "edXML", True),
+    "wrong_namespace": (_wrong_namespace, "edXML", False),
     "missing_to": (_without_to, "To", True),
     "missing_subject": (_without_subject, "Trích yếu", True),
     "subject_over_500_chars": (_long_subject, "500", True),
-    "bad_signature": (_tampered, "chữ ký", True),
-    "untrusted_certificate": (_stranger, "tin cậy", True),
+    "bad_signature": (_tampered, "chữ ký", False),
+    "untrusted_certificate": (_stranger, "tin cậy", False),
     "unknown_peer": (_unknown_sender, "không có trong danh sách", False),
-    "oversized_attachment": (_oversized_attachment, "vượt quá", True),
+    "oversized_attachment": (_oversized_attachment, "vượt quá", False),
     "unknown_recipient": (_unknown_recipient, "000.00.99.Z99", True),
     "secret": (_secret, "mật", True),
     "no_files": (_not_a_pdf, "tệp", True),
 }
+SIGNED_BY_PEER = [case for case, (_, _, signed_by_peer) in HOSTILE.items() if signed_by_peer]
+UNAUTHENTICATED = [case for case, (_, _, signed_by_peer) in HOSTILE.items() if not signed_by_peer]
 
 
-@pytest.mark.parametrize("case", list(HOSTILE))
-def test_a_hostile_or_invalid_message_is_refused_with_status_02_and_a_reason_and_nothing_is_imported(
+@pytest.mark.parametrize("case", SIGNED_BY_PEER)
+def test_a_configured_peers_invalid_message_is_refused_with_a_signed_status_02_and_a_reason_and_nothing_is_imported(
     case, client, keys, peer, dev_pki, queued, settings, django_capture_on_commit_callbacks  # noqa: F811
 ):
     p = keys
     settings.EDXML_MAX_ATTACHMENT_BYTES = 60000
-    make, reason_part, addressable = HOSTILE[case]
+    make, reason_part, _ = HOSTILE[case]
     data = make(dev_pki, p.dongson.code)
     files_before = StoredFile.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -198,20 +202,50 @@ def test_a_hostile_or_invalid_message_is_refused_with_status_02_and_a_reason_and
     assert status.status_code == "02" and reason_part.casefold() in status.description.casefold(), status.description
     assert not Receipt.objects.exists() and not InboundMessage.objects.exists()
     assert StoredFile.objects.count() == files_before
-    refusals = [o for o in queued if o.kind == OutboundKind.STATUS]
-    if addressable:  # the sender is a configured peer: the refusal is queued back to it too
-        [refusal] = refusals
-        assert (refusal.status_code, refusal.peer, refusal.reason) == ("02", peer, status.description)
-        assert parse_status(bytes(refusal.payload), trusted_certs=[dev_pki.root_certificate]).status.status_code == "02"
-    else:
-        assert refusals == []
+    # The sender is a configured peer whose signature verified: the refusal is queued back to it too, and audited.
+    [refusal] = [o for o in queued if o.kind == OutboundKind.STATUS]
+    assert (refusal.status_code, refusal.peer, refusal.reason) == ("02", peer, status.description)
+    assert parse_status(bytes(refusal.payload), trusted_certs=[dev_pki.root_certificate]).status.status_code == "02"
+    assert AuditRecord.objects.filter(action="interchange.refused").count() == 1
+
+
+@pytest.mark.parametrize("case", UNAUTHENTICATED)
+def test_a_message_no_configured_peer_signed_gets_a_fixed_unsigned_refusal_echoing_nothing_and_is_counted_not_audited(
+    case, client, keys, peer, dev_pki, queued, settings, django_capture_on_commit_callbacks  # noqa: F811
+):
+    p = keys
+    settings.EDXML_MAX_ATTACHMENT_BYTES = 60000
+    make, _, _ = HOSTILE[case]
+    data = make(dev_pki, p.dongson.code)
+    files_before, audit_before = StoredFile.objects.count(), AuditRecord.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [post(client, data) for _ in range(3)]
+    for response in responses:
+        assert response.status_code == 403 and "X-Edxml-Status" not in response
+        assert response["Content-Type"].startswith("application/json")
+        error = response.json()["error"]
+        assert error["code"] == "not_authenticated" and error["message"] == responses[0].json()["error"]["message"]
+        assert set(error["details"]) == {"reason"} and error["details"]["reason"].isidentifier()
+        # Nothing the sender chose comes back, and nothing is signed with the agency's seal.
+        for theirs in ("BTP-PBGDPL", "Bộ Tư pháp", "000.00.77.X01", "Hệ thống chưa kết nối", "lon.pdf", G22,
+                       p.dongson.code):
+            assert theirs not in response.content.decode(), theirs
+        assert b"Signature" not in response.content
+    assert not Receipt.objects.exists() and not InboundMessage.objects.exists()
+    assert StoredFile.objects.count() == files_before
+    assert [o for o in queued if o.kind == OutboundKind.STATUS] == []
+    assert AuditRecord.objects.count() == audit_before  # refusals are counted, not chained one by one
+    [counter] = RefusedTraffic.objects.all()
+    assert (counter.address, counter.endpoint, counter.count) == ("127.0.0.1", "message", 3)
+    assert counter.reason == responses[0].json()["error"]["details"]["reason"]
 
 
 def test_a_body_over_the_size_limit_is_refused_before_it_is_read(client, keys, peer, dev_pki, settings):  # noqa: F811
     settings.EDXML_MAX_MESSAGE_BYTES = 1000
     response = post(client, b"<edXML>" + b" " * 5000 + b"</edXML>")
-    assert response.status_code == 413 and response["X-Edxml-Status"] == "02"
-    assert "vượt quá dung lượng" in answer_of(response, dev_pki).description
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response.json()["error"]["details"] == {"reason": "message_too_large"}
 
 
 def test_a_recall_is_applied_and_answered_15_and_a_recall_of_a_finished_or_unknown_document_16(
@@ -270,7 +304,8 @@ def test_a_status_message_from_the_recipient_updates_the_delivery_once(client, k
     # A status signed by someone else is refused and changes nothing.
     forged = build_status(dataclasses.replace(status, status_code="06"), signer=make_cert("Giả mạo").signer())
     response = client.post("/lien-thong/edxml/trang-thai/", data=forged, content_type="application/xml")
-    assert response.status_code == 400
+    assert response.status_code == 403 and response.json()["error"]["code"] == "not_authenticated"
+    assert RefusedTraffic.objects.get().endpoint == "status"
     delivery.refresh_from_db()
     assert delivery.status == "accepted"
 

@@ -22,9 +22,12 @@ TODAY = dt.date(2026, 3, 10)
 
 @pytest.fixture
 def work(org):
-    """Open work with deadlines around TODAY, given to spec1 of the lead unit (head: org.head)."""
+    """Open work with deadlines around TODAY, given to spec1 of the lead unit by its head (org.head), as the flow
+    does: the head assigned it, so the document is one the head may see."""
     def doc(deadline, **extra):
-        return make_doc(org, arrived=at(2026, 3, 1), due_on=deadline, lead_unit=org.lead, **extra)
+        document = make_doc(org, arrived=at(2026, 3, 1), due_on=deadline, lead_unit=org.lead, **extra)
+        give(document, org.head, WorkStatus.DONE, kind=WorkKind.ASSIGN)
+        return document
 
     w = {
         "overdue": give(doc(dt.date(2026, 3, 9)), org.spec1),

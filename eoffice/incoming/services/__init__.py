@@ -36,7 +36,7 @@ from .handling import (
     represent,
     send_back,
 )
-from .queries import find_duplicate, inbox_items, register_documents
+from .queries import duplicate_as_seen_by, find_duplicate, inbox_items, register_documents
 from .receipts import (
     ReceiptMetadata,
     check_upload,
@@ -55,6 +55,7 @@ __all__ = [
     "check_upload",
     "default_leader",
     "extend_deadline",
+    "duplicate_as_seen_by",
     "find_duplicate",
     "finish_handling",
     "finish_handling_and_file",

@@ -17,13 +17,26 @@ from .. import signals
 from ..models import FileKind, IncomingDocument, IncomingFile, IncomingProcess, Receipt, ReceiptStatus
 from ..process import driver as process_driver
 from ._common import IncomingError, _document_status_signal, _require_clerk, _step
-from .queries import find_duplicate
+from .queries import duplicate_as_seen_by, find_duplicate
 from .receipts import ReceiptMetadata, _aggregate_validation, _validate_bytes, check_upload
 
 
 def default_leader(agency) -> Person | None:
     return (Person.objects.filter(agency=agency, is_active=True, roles__code=RoleCode.LEADER)
             .order_by("pk").first())
+
+
+def _duplicate_error(duplicate: IncomingDocument, person, when: str) -> IncomingError:
+    """The refusal of a dispatch already registered, saying only what ``person`` may see of the earlier one
+    (:func:`duplicate_as_seen_by`): its arrival number and id, or — a secret document they are not named on —
+    that it exists and is not theirs to see."""
+    seen = duplicate_as_seen_by(duplicate, person)
+    if not seen["visible"]:
+        return IncomingError("Văn bản này trùng với một văn bản đã vào sổ mà bạn không có quyền xem.",
+                             code="duplicate", details={}, status_code=409)
+    return IncomingError(f"Văn bản này {when} được vào sổ (số đến {seen['label']}).", code="duplicate",
+                         details={"existing_id": seen["id"], "arrival_number": seen["arrival_number"],
+                                  "year": seen["year"]}, status_code=409)
 
 
 def register_incoming(
@@ -83,10 +96,7 @@ def register_incoming(
     if duplicate is not None:
         if receipt is not None and receipt.duplicate_of_id != duplicate.pk:
             Receipt.objects.filter(pk=receipt.pk).update(duplicate_of=duplicate)
-        raise IncomingError(
-            f"Văn bản này đã được vào sổ (số đến {duplicate.arrival_number_display}/{duplicate.year}).",
-            code="duplicate", details={"existing_id": duplicate.pk, "arrival_number": duplicate.arrival_number,
-                                       "year": duplicate.year}, status_code=409)
+        raise _duplicate_error(duplicate, person, "đã")
     leader = present_to or default_leader(agency)
     if leader is None or leader.agency_id != agency.pk:
         raise IncomingError("Chưa chọn lãnh đạo để trình văn bản.", code="no_leader")
@@ -107,10 +117,7 @@ def register_incoming(
         # clerks registering the same dispatch at once both passed the check above; the second sees the first now.
         duplicate = find_duplicate(agency, fields["issuer_name"], fields["number_notation"], fields["issued_on"])
         if duplicate is not None:
-            raise IncomingError(
-                f"Văn bản này vừa được vào sổ (số đến {duplicate.arrival_number_display}/{duplicate.year}).",
-                code="duplicate", details={"existing_id": duplicate.pk, "arrival_number": duplicate.arrival_number,
-                                           "year": duplicate.year}, status_code=409)
+            raise _duplicate_error(duplicate, person, "vừa")
         if not scanned_paper and not fields.get("page_count") and stored:
             fields["page_count"] = stored[0][0].page_count  # known now: no second UPDATE after the insert
         document = IncomingDocument.objects.create(

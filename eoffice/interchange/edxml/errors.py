@@ -18,6 +18,9 @@ class EdxmlRefused(Exception):
     """
 
     status_code = REFUSED_STATUS_CODE
+    #: Set by the parsers when the refusal came after the XML signature verified (the certificate that signed): the
+    #: sender is then known, and may be answered with a signed status; before that, nothing is known of it.
+    verified_certificate = None
 
     def __init__(self, code: str, reason_vi: str) -> None:
         super().__init__(f"{code}: {reason_vi}")

@@ -123,6 +123,10 @@ def _verified(data: bytes, sender_code: str, peers: list[Peer], parse, tables: C
             return parse(data, trusted_certs=peer.certificates(), limits=limits(), code_tables=tables), peer
         except SignatureRefused as exc:
             refusal = exc
+        except EdxmlRefused as exc:
+            if exc.verified_certificate is not None:  # signed by this peer, refused on content: the peer is known
+                exc.peer = peer
+            raise
     assert refusal is not None
     raise refusal
 

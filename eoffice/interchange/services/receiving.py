@@ -41,23 +41,33 @@ from .common import (
     json_answer,
     limits,
 )
+from .gate import refuse_unauthenticated
 from .outbound import _status_payload, queue_status
-from .recall import _recall_one, _update_one
+from .recall import _original, _recall_one, _update_one, from_original_sender
 
 
-def receive_message(data: bytes, *, expected_peer: Peer | None = None) -> Answer:
-    """Verify, check and apply a received edXML message; never raises for bad input (a refusal is a 02 answer).
+def receive_message(data: bytes, *, expected_peer: Peer | None = None, address: str | None = None) -> Answer:
+    """Verify, check and apply a received edXML message; never raises for bad input.
 
     Only configured peers are heard: the peers serving the sender's agency code are found first, and the XML
     signature must verify against one of their certificates. ``expected_peer`` (file import) allows only that peer.
+    A message no configured peer signed gets the fixed, unsigned refusal of :mod:`.gate` (counted per ``address``,
+    nothing signed, queued or audited); one its peer signed but we refuse gets a signed status 02 with the reason,
+    also queued back to that peer, and an audit record.
     """
     tables = code_tables()
     peers = [expected_peer] if expected_peer else enabled_peers()
     try:
         fields = _unverified_fields(data, strict=True)
         parsed, peer = _verified(data, fields.get("from", ""), peers, parse_message, tables)
+    except EdxmlRefused as refused:
+        peer = getattr(refused, "peer", None)
+        if peer is None:
+            return refuse_unauthenticated(refused, address=address, endpoint="message")
+        return refuse(data, refused, [peer])
+    try:
         if parsed.header.sender.organ_id != fields.get("from") or not peer.serves(parsed.header.sender.organ_id):
-            raise _unknown_peer()
+            return refuse_unauthenticated(_unknown_peer(), address=address, endpoint="message")
         if mapping.is_secret_header(parsed.header):
             raise EdxmlRefused("secret", "Văn bản mật không được gửi, nhận qua trục liên thông.")
         try:
@@ -67,7 +77,7 @@ def receive_message(data: bytes, *, expected_peer: Peer | None = None) -> Answer
             with transaction.atomic():
                 return _apply_message(parsed, peer, data, tables)
     except EdxmlRefused as refused:
-        return refuse(data, refused, peers)
+        return refuse(data, refused, [peer])
 
 
 def _local_recipients(parsed: ParsedMessage) -> list[Agency]:
@@ -163,7 +173,8 @@ def _receive_new(parsed: ParsedMessage, peer: Peer, agency: Agency, sha: str, ta
         # Link the replacement to the (first) dispatch it replaces, as the recipient's pages show.
         olds = [info.document_id for info in parsed.trace.bussiness.replacement_info] or (
             [parsed.trace.bussiness.document_id] if parsed.trace.bussiness.document_id else [])
-        olds = [old for old in olds if old and old != header.document_id]
+        olds = [old for old in olds if old and old != header.document_id
+                and from_original_sender(_original(old, agency), old, header.sender, peer)]
         if olds:
             metadata.replaces_ref = (SOURCE, _ref(olds[0], agency.code))
     try:
@@ -226,7 +237,9 @@ def _unverified_fields(data: bytes, *, strict: bool = False) -> dict[str, str]:
 
 
 def refuse(data: bytes, refused: EdxmlRefused, peers: list[Peer] | tuple = ()) -> Answer:
-    """Status 02 with the reason: answered now, and queued back to the sending peer when we know it."""
+    """Status 02 with the reason, signed by the addressed agency: answered now, and queued back to the sending peer.
+    Only for a message whose signature verified against ``peers`` (an authenticated sender); anything else is
+    :func:`.gate.refuse_unauthenticated`."""
     fields = _unverified_fields(data)
     agency = Agency.objects.filter(code=fields.get("to", ""), is_active=True).first() or default_agency()
     record("interchange.refused", agency=agency.pk if agency else None,

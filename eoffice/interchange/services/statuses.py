@@ -15,12 +15,14 @@ from .. import mapping
 from ..edxml import EdxmlRefused, ParseLimits, StatusMessage, parse_status, safe_parse
 from ..models import InboundMessage, InboundStatus, OutboundKind, OutboundMessage, Peer
 from .common import Answer, _unknown_peer, _verified, code_tables, enabled_peers, json_answer, peer_serving
+from .gate import refuse_unauthenticated
 from .outbound import _delivery_status
 from .recall import _recall_one
 
 
-def receive_status(data: bytes, *, expected_peer: Peer | None = None) -> Answer:
-    """A status message from a peer about a document we sent (signed by a peer serving the status's sender)."""
+def receive_status(data: bytes, *, expected_peer: Peer | None = None, address: str | None = None) -> Answer:
+    """A status message from a peer about a document we sent (signed by a peer serving the status's sender).
+    One no configured peer signed gets the fixed, unsigned refusal of :mod:`.gate` (counted, not audited)."""
     peers = [expected_peer] if expected_peer else enabled_peers()
     try:
         root = safe_parse(data, ParseLimits(max_message_bytes=1024 * 1024))
@@ -30,7 +32,11 @@ def receive_status(data: bytes, *, expected_peer: Peer | None = None) -> Answer:
         if parsed.status.sender.organ_id != sender:
             raise _unknown_peer()
     except EdxmlRefused as refused:
-        record("interchange.status_refused", data={"code": refused.code, "reason": refused.reason_vi})
+        peer = getattr(refused, "peer", None)
+        if peer is None:
+            return refuse_unauthenticated(refused, address=address, endpoint="status")
+        record("interchange.status_refused", data={"code": refused.code, "reason": refused.reason_vi,
+                                                   "peer": peer.name})
         return json_answer(400, refused.code, refused.reason_vi)
     apply_status(parsed.status, peer=peer)
     return json_answer(200, "ok", "Đã nhận trạng thái.")

@@ -48,7 +48,7 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
     from signing.appearance import LayoutError
     from signing.images import seal_image
     from signing.keys import KeyStoreError
-    from signing.ltv import get_timestamper
+    from signing.ltv import ArchivalError, get_timestamper, make_archival
     from signing.pades import fill_number_date, sign_seal
     flow = process_driver()
 
@@ -69,9 +69,16 @@ def issue(document: OutgoingDocument, person: Person, *, request=None, at: datet
             numbered = fill_number_date(pdf, notation, date_text(document, when))
             agency = document.agency
             superior = agency.parent.name if agency.parent_id else None
+            timestamper = get_timestamper()
             sealed = sign_seal(numbered, seal_key_source(agency), agency_name=agency.name,
                                seal_image=seal_image(agency.name, superior_name=superior),
-                               person_field=document.person_field or None, timestamper=get_timestamper())
+                               person_field=document.person_field or None, timestamper=timestamper,
+                               seal_diameter_mm=agency.seal_size_mm())
+            if timestamper is not None:
+                # PAdES B-LT: keep in the DSS the CRLs/OCSP responses every signature was checked against.
+                sealed = make_archival(sealed, timestamper=timestamper, document_timestamp=False)
+        except ArchivalError as exc:
+            raise _error(f"Không cấp số được: {exc.message}", "revocation_unavailable", 409) from exc
         except KeyStoreError as exc:
             raise _error(str(exc), "no_seal_key", 409) from exc
         except (LayoutError, ValueError) as exc:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from eoffice.audit.services import record
 from eoffice.orgs.models import Person, RoleCode
 
+from .. import policy
 from ..models import Delivery, DeliveryEvent, DeliveryKind, DeliveryStatus, OutgoingDocument, Status
 from ._common import SOURCE, _enqueue, _error, _lock
 from .drafting import create_draft
@@ -63,8 +64,12 @@ def recall_delivery(delivery_id: int, reason: str) -> None:
 def create_replacement(document: OutgoingDocument, person: Person, replacement: ReplacementInput | None = None, *,
                        request=None, **fields: Any) -> OutgoingDocument:
     """A new draft that, once released, supersedes ``document`` everywhere (recalled at every recipient, with a
-    link both ways). Everything but the summary (kept when empty) and the file comes from the old document."""
+    link both ways). Everything but the summary (kept when empty) and the file comes from the old document. Only
+    those who may draft for it (``policy.may_draft_for``: its drafter, the drafting unit's head, its signer)."""
     replacement = coerce(ReplacementInput, replacement, fields)
+    if not policy.may_draft_for(person, document):
+        raise _error("Chỉ người soạn thảo, lãnh đạo đơn vị soạn thảo hoặc người ký văn bản mới được soạn văn bản "
+                     "thay thế.", "permission_denied", 403)
     if document.status != Status.RELEASED:
         raise _error("Chỉ thay thế được văn bản đã phát hành.", "wrong_state", 409)
     if OutgoingDocument.objects.filter(replaces=document).exists():

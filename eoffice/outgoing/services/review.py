@@ -138,7 +138,7 @@ def consult(document: OutgoingDocument, person: Person, opinion: ConsultInput | 
         behalf = None
         if task.owner_id is not None and task.owner_id != person.pk:
             # The task is assigned to the unit's head: only they, or someone standing in for them, answer.
-            behalf = next((p for p in person.acting_for() if p.pk == task.owner_id), None)
+            behalf = next((p for p in person.acting_for(on=document) if p.pk == task.owner_id), None)
             if behalf is None:
                 raise _not_your_task()
         consultation.opinion = Opinion.objects.create(document=document, step=Step.CONSULT, person=person,

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from eoffice.archive.models import RetentionPeriod
 from eoffice.archive.services import manages_all_files
 from eoffice.orgs.models import Unit
+from eoffice.pages.bounded import BoundedForm
 
 
-class OpenFileForm(forms.Form):
+class OpenFileForm(BoundedForm):
     unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=Unit.objects.none())
     year = forms.IntegerField(label=_("Năm"), min_value=1900, max_value=2200)
     code = forms.CharField(label=_("Số, ký hiệu hồ sơ"), max_length=50)

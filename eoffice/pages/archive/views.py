@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from eoffice.archive import services
 from eoffice.archive.models import ArchivalStatus, ArchivedVersion, CaseFile, FileStatus, Transfer
+from eoffice.core.errors import DomainError
+from eoffice.core.params import ParameterError, parse_ids, parse_optional_id
 from eoffice.orgs.models import RoleCode
 from eoffice.orgs.scoping import visible_to
 
@@ -36,6 +38,20 @@ def _documents(entries, person) -> list[dict]:
         rows.append({"entry": entry, "label": source.label, "document": document,
                      "url": source.url(entry.document_id) if document is not None else ""})
     return rows
+
+
+def _visible_versions(versions, person) -> list:
+    """The archival versions of the documents ``person`` may see (visible_to): of the others, not even the file's
+    name or its archival status is shown."""
+    from search.indexing import get_source
+
+    versions = list(versions)
+    seen: set[tuple[str, int]] = set()
+    for kind in {v.kind for v in versions}:
+        ids = [v.document_id for v in versions if v.kind == kind]
+        seen |= {(kind, pk) for pk in visible_to(get_source(kind).queryset().model, person).filter(
+            pk__in=ids).values_list("pk", flat=True)}
+    return [v for v in versions if (v.kind, v.document_id) in seen]
 
 
 def _may_use_files(person) -> bool:
@@ -66,7 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
     files = visible_to(CaseFile, person).select_related("unit", "retention", "opened_by")
     year = request.GET.get("year", "")
     if year.isdigit():
-        files = files.filter(year=int(year))
+        files = files.filter(year=int(year)) if len(year) <= 4 else files.none()
     if request.GET.get("status") in FileStatus.values:
         files = files.filter(status=request.GET["status"])
     years = sorted(set(visible_to(CaseFile, person).values_list("year", flat=True)), reverse=True)
@@ -82,7 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = get_object_or_404(visible_to(CaseFile, request.user).select_related(
         "unit", "retention", "opened_by", "closed_by", "transfer"), pk=pk)
-    versions = case_file.archived_versions.select_related("source", "archived")
+    versions = _visible_versions(case_file.archived_versions.select_related("source", "archived"), request.user)
     return render(request, "archive/detail.html", {
         "file": case_file, "documents": _documents(case_file.entries.all(), request.user), "versions": versions,
         "can_edit": services._may_edit(request.user, case_file),
@@ -108,13 +124,17 @@ def file_document(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         next_url = ""
-    case_file = visible_to(CaseFile, request.user).filter(pk=request.POST.get("case_file") or 0).first()
     try:
-        document_id = int(request.POST.get("document_id") or 0)
+        case_file_id = parse_optional_id(request.POST.get("case_file"), name="case_file")
+    except DomainError:
+        case_file_id = None
+    case_file = visible_to(CaseFile, request.user).filter(pk=case_file_id or 0).first()
+    try:
+        document_id = parse_optional_id(request.POST.get("document_id"), name="document_id") or 0
         if case_file is None:
             raise services.ArchiveError(_("Chưa chọn hồ sơ."), code="no_file")
         services.file_document(request.user, case_file, request.POST.get("kind", ""), document_id, request=request)
-    except ValueError:
+    except (ValueError, ParameterError):
         messages.error(request, _("Văn bản không hợp lệ."))
     except services.ArchiveError as error:
         messages.error(request, error.message)
@@ -126,7 +146,10 @@ def file_document(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def transfer(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("files") if v.isdigit()]
+    try:
+        ids = parse_ids(request.POST.getlist("files"), name="files")
+    except DomainError:
+        ids = []
     files = list(visible_to(CaseFile, request.user).filter(pk__in=ids))
     try:
         services.transfer_files(request.user, files, note=request.POST.get("note", ""), request=request)

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from eoffice.documents.models import Channel, Confidentiality, DocumentType, Urgency
 from eoffice.orgs.models import Person, RoleCode, Unit
+from eoffice.pages.bounded import BoundedForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(BoundedForm):
     files = forms.FileField(label=_("Tệp văn bản (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
     channel = forms.ChoiceField(label=_("Phương thức nhận"), choices=[
         (Channel.PAPER, Channel.PAPER.label), (Channel.EMAIL, Channel.EMAIL.label)])
@@ -42,7 +43,7 @@ class RegisterForm(forms.Form):
         self.fields["proposer"].queryset = people.filter(roles__code=RoleCode.UNIT_HEAD).distinct()
 
 
-class ReceiptRegisterForm(forms.Form):
+class ReceiptRegisterForm(BoundedForm):
     leader = forms.ModelChoiceField(label=_("Trình lãnh đạo"), queryset=Person.objects.none())
     proposer = forms.ModelChoiceField(label=_("Chánh văn phòng đề xuất trước (không bắt buộc)"),
                                       queryset=Person.objects.none(), required=False)
@@ -55,11 +56,11 @@ class ReceiptRegisterForm(forms.Form):
         self.fields["proposer"].queryset = people.filter(roles__code=RoleCode.UNIT_HEAD).distinct()
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(BoundedForm):
     reason = forms.CharField(label=_("Lý do trả lại"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class InstructForm(forms.Form):
+class InstructForm(BoundedForm):
     text = forms.CharField(label=_("Ý kiến chỉ đạo"), widget=forms.Textarea(attrs={"rows": 3}))
     lead_unit = forms.ModelChoiceField(label=_("Đơn vị xử lý chính"), queryset=Unit.objects.none())
     supporting_units = forms.ModelMultipleChoiceField(label=_("Đơn vị phối hợp"), queryset=Unit.objects.none(),
@@ -85,7 +86,7 @@ class InstructForm(forms.Form):
         return data
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(BoundedForm):
     text = forms.CharField(label=_("Nội dung đề xuất"), widget=forms.Textarea(attrs={"rows": 3}))
     lead_unit = forms.ModelChoiceField(label=_("Đề xuất đơn vị xử lý chính"), queryset=Unit.objects.none(),
                                        required=False)
@@ -95,7 +96,7 @@ class ProposeForm(forms.Form):
         self.fields["lead_unit"].queryset = Unit.objects.filter(agency=agency, is_active=True)
 
 
-class AssignForm(forms.Form):
+class AssignForm(BoundedForm):
     main_handler = forms.ModelChoiceField(label=_("Chuyên viên xử lý chính"), queryset=Person.objects.none())
     co_handlers = forms.ModelMultipleChoiceField(label=_("Cùng xử lý"), queryset=Person.objects.none(),
                                                  required=False)
@@ -110,7 +111,7 @@ class AssignForm(forms.Form):
         self.fields["co_handlers"].queryset = people
 
 
-class HandleForm(forms.Form):
+class HandleForm(BoundedForm):
     text = forms.CharField(label=_("Kết quả xử lý"), widget=forms.Textarea(attrs={"rows": 3}))
     draft_reply = forms.BooleanField(label=_("Dự thảo văn bản trả lời"), required=False)
     case_file = forms.ModelChoiceField(label=_("Đưa vào hồ sơ"), queryset=None, required=False,
@@ -126,19 +127,19 @@ class HandleForm(forms.Form):
             self.fields["case_file"].label_from_instance = lambda f: f"{f.year} · {f.code} — {f.title}"
 
 
-class InputForm(forms.Form):
+class InputForm(BoundedForm):
     text = forms.CharField(label=_("Ý kiến"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReadForm(forms.Form):
+class ReadForm(BoundedForm):
     """Marking a document read for information needs no input."""
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(BoundedForm):
     reason = forms.CharField(label=_("Lý do trả lại văn thư"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BoundedForm):
     to = forms.ModelChoiceField(label=_("Chuyển cho"), queryset=Person.objects.none())
     reason = forms.CharField(label=_("Lý do"), required=False)
 
@@ -147,12 +148,12 @@ class ReassignForm(forms.Form):
         self.fields["to"].queryset = Person.objects.filter(agency=agency, is_active=True)
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(BoundedForm):
     new_deadline = forms.DateField(label=_("Hạn xử lý mới"), widget=DATE)
     reason = forms.CharField(label=_("Lý do gia hạn"))
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(BoundedForm):
     """Filters of the incoming register (list and print-outs): the series, arrival dates and the rest.
 
     The field names are the query parameters the list page and the PDF/XLSX links share."""

@@ -80,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
         except IncomingError as exc:
             form.add_error(None, exc.message)
             if exc.code == "duplicate":
-                form.duplicate_id = exc.details["existing_id"]
+                form.duplicate_id = exc.details.get("existing_id")  # none: not the clerk's to see
         else:
             messages.success(request, _("Đã vào sổ văn bản đến số %(n)s.") % {"n": document.arrival_number_display})
             return redirect("incoming:document", document.pk)
@@ -89,7 +89,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class ReplacementLink:
-    notation: str
+    notation: str  # empty when the person may not see it
     url: str | None  # None when the person may not open it
 
 
@@ -100,7 +100,7 @@ def _replacement_link(person, receipt: Receipt) -> ReplacementLink:
         return ReplacementLink(receipt.number_notation, reverse("incoming:document", args=[doc.pk]))
     if visible_to(Receipt, person).filter(pk=receipt.pk).exists():
         return ReplacementLink(receipt.number_notation, reverse("incoming:receipt", args=[receipt.pk]))
-    return ReplacementLink(receipt.number_notation, None)
+    return ReplacementLink("", None)  # nothing of a dispatch the person may not see, not even its number
 
 
 def _replacements(person, receipt: Receipt | None) -> dict:
@@ -121,6 +121,7 @@ def _render_receipt(request: HttpRequest, receipt: Receipt, *, form=None, reason
         "validation_files": (receipt.validation or {}).get("files", []),
         "form": form or forms.ReceiptRegisterForm(agency=request.user.agency),
         "reason_form": reason_form or forms.ReasonForm(), "error": error,
+        "duplicate": services.duplicate_as_seen_by(receipt.duplicate_of, request.user),
         **_replacements(request.user, receipt),
     }, status=status)
 

@@ -1,7 +1,9 @@
 """The liên thông HTTP endpoint: peers POST edXML messages and status messages here.
 
-No session, no CSRF (the XML signature of a configured peer is the authentication); the size is checked before
-the body is read; every refusal is a 4xx carrying a status 02 (or a JSON error for status messages), never a 500.
+No session, no CSRF (the XML signature of a configured peer is the authentication). Each source address is
+rate-limited before anything is read (429 with Retry-After, ``services.gate``); the size is checked before the body
+is read. A request no configured peer signed gets a fixed, unsigned JSON refusal (``not_authenticated``) that
+echoes nothing it sent; a configured peer's refused message gets a signed status 02 with the reason. Never a 500.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from eoffice.audit.services import client_ip
 from eoffice.interchange import services
 from eoffice.interchange.edxml import EdxmlRefused
+from eoffice.interchange.services import gate
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,16 @@ def _unavailable() -> HttpResponse:
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=503, content_type="application/json")
 
 
+def _throttled(request: HttpRequest, endpoint: str) -> HttpResponse | None:
+    address = client_ip(request)
+    retry_after = gate.rate_limited(address)
+    if retry_after is None:
+        return None
+    response = _respond(gate.too_many_requests(address, endpoint, retry_after))
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _disabled() -> HttpResponse:
     body = {"error": {"code": "disabled", "message": "Hệ thống không nhận văn bản liên thông qua điểm kết nối này."}}
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=403, content_type="application/json")
@@ -64,12 +78,15 @@ def _disabled() -> HttpResponse:
 def receive_message(request: HttpRequest) -> HttpResponse:
     if not settings.EDXML_ENDPOINT_ENABLED:
         return _disabled()
+    throttled = _throttled(request, "message")
+    if throttled is not None:
+        return throttled
     try:
         data = _read_body(request)
     except EdxmlRefused as refused:
-        return _respond(services.refuse(b"", refused))
+        return _respond(gate.refuse_unauthenticated(refused, address=client_ip(request), endpoint="message"))
     try:
-        return _respond(services.receive_message(data))
+        return _respond(services.receive_message(data, address=client_ip(request)))
     except Exception:  # never a 500: the sender retries a 503
         return _unavailable()
 
@@ -79,11 +96,14 @@ def receive_message(request: HttpRequest) -> HttpResponse:
 def receive_status(request: HttpRequest) -> HttpResponse:
     if not settings.EDXML_ENDPOINT_ENABLED:
         return _disabled()
+    throttled = _throttled(request, "status")
+    if throttled is not None:
+        return throttled
     try:
         data = _read_body(request)
     except EdxmlRefused as refused:
-        return _respond(services.json_answer(413, refused.code, refused.reason_vi))
+        return _respond(gate.refuse_unauthenticated(refused, address=client_ip(request), endpoint="status"))
     try:
-        return _respond(services.receive_status(data))
+        return _respond(services.receive_status(data, address=client_ip(request)))
     except Exception:  # never a 500: the sender retries a 503
         return _unavailable()

@@ -11,9 +11,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _l
 
+from eoffice.core.params import ParameterError, parse_ids
 from eoffice.documents.models import Confidentiality, Urgency
 from eoffice.outgoing import policy, services
 from eoffice.outgoing.models import Capacity
+from eoffice.pages.bounded import BoundedForm
 
 
 class _PickOne(forms.ModelChoiceField):
@@ -34,8 +36,8 @@ class _PickMany(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         try:
-            return [int(v) for v in (value or []) if str(v).strip()]
-        except (TypeError, ValueError) as exc:
+            return parse_ids([str(v) for v in (value or [])])
+        except (TypeError, ValueError, ParameterError) as exc:
             raise ValidationError(self.error_messages["invalid_pk_value"] % {"pk": value},
                                   code="invalid_pk_value") from exc
 
@@ -45,7 +47,7 @@ class _NamedPeople(_PickMany):
         return f"{obj.get_full_name()} ({obj.agency.abbreviation or obj.agency.name})" if obj.agency_id else str(obj)
 
 
-class DraftForm(forms.Form):
+class DraftForm(BoundedForm):
     document_type = _PickOne(policy.document_type_choices(), label=_l("Loại văn bản"), to_field_name="code")
     summary = forms.CharField(label=_l("Trích yếu"), widget=forms.Textarea(attrs={"rows": 2}))
     signer = _PickOne(None, label=_l("Người ký"))

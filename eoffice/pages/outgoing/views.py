@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from eoffice.core.errors import DomainError
+from eoffice.core.params import loads_bounded, parse_code, parse_id, parse_ids, parse_year, safe_filename
 from eoffice.documents.models import DocumentType
 from eoffice.documents.services import OUTGOING_SERIES
 from eoffice.orgs.models import RoleCode
@@ -94,12 +94,7 @@ def issue_batch(request: HttpRequest) -> HttpResponse:
     """The clerk's batch from the waiting list: number, seal and release the chosen documents in the background."""
     _handler(request)
     try:
-        ids = [int(v) for v in request.POST.getlist("documents")]
-    except ValueError:
-        ids = None
-    try:
-        if ids is None:
-            raise DomainError(_("Mã văn bản không hợp lệ."), code="bad_id")
+        ids = parse_ids(request.POST.getlist("documents"), name="documents")
         queued = batch.issue_batch(ids, request.user, release=True, request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -115,9 +110,10 @@ def batch_status(request: HttpRequest) -> JsonResponse:
     """The batch state of the documents the page shows (ids in ``?ids=1,2``), for the page to follow them."""
     _handler(request)
     try:
-        ids = [int(v) for v in request.GET.get("ids", "").split(",") if v][:batch.MAX_BATCH]
-    except ValueError:
-        return JsonResponse({"error": {"code": "bad_id", "message": _("Mã văn bản không hợp lệ.")}}, status=400)
+        ids = parse_ids(request.GET.get("ids", ""), name="ids")[:batch.MAX_BATCH]
+    except DomainError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message, "details": exc.details}},
+                            status=400)
     documents = list(visible_to(OutgoingDocument, request.user).filter(pk__in=ids))
     states = batch.batch_states(documents)
     result = {}
@@ -279,9 +275,12 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def _json_body(request: HttpRequest) -> dict:
     try:
-        return json.loads(request.body or b"{}")
-    except ValueError as exc:
+        body = loads_bounded(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(_("Dữ liệu gửi lên không đọc được."), code="parse_error") from exc
+    if not isinstance(body, dict):
+        raise DomainError(_("Dữ liệu gửi lên không đọc được."), code="parse_error")
+    return body
 
 
 @login_required
@@ -309,7 +308,7 @@ def two_step_complete(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         body = _json_body(request)
         signature = base64.b64decode(body.get("signature", ""), validate=True)
-        services.complete_two_step(document, request.user, int(body.get("session", 0)), signature, request=request)
+        services.complete_two_step(document, request.user, parse_id(body.get("session"), name="session"), signature, request=request)
     except DomainError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
     except ValueError:
@@ -324,11 +323,11 @@ def register_page(request: HttpRequest) -> HttpResponse:
     _handler(request)
     person = request.user
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    series = request.GET.get("series") or OUTGOING_SERIES[0]
-    type_code = request.GET.get("type") or None
+        year = parse_year(request.GET.get("year"), default=timezone.localdate().year)
+        series = parse_code(request.GET.get("series"), name="series", default=OUTGOING_SERIES[0])
+        type_code = parse_code(request.GET.get("type"), name="type")
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
     query = request.GET.get("q", "").strip()
     documents = register.register_documents(person, year=year, series_code=series, document_type=type_code,
                                             query=query)
@@ -342,7 +341,8 @@ def register_page(request: HttpRequest) -> HttpResponse:
             body = register.register_xlsx(person.agency, year, name, rows)
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="so-van-ban-di-{series}-{year}.{output}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{safe_filename(f"so-van-ban-di-{series}-{year}")}.{output}"')
         return response
     return render(request, "outgoing/register.html", {
         "rows": rows, "year": year, "series": series, "series_name": name, "type_code": type_code or "",

@@ -19,6 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eoffice.core.errors import DomainError
+from eoffice.core.params import parse_id
 from eoffice.documents import printing
 from eoffice.notifications import services as notification_services
 from eoffice.notifications.models import Notification
@@ -78,8 +80,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 
 def _register_agency(request: HttpRequest) -> Agency:
-    if request.user.is_superuser and request.GET.get("co_quan", "").isdigit():
-        return get_object_or_404(Agency, pk=int(request.GET["co_quan"]))
+    if request.user.is_superuser and request.GET.get("co_quan", "").strip():
+        try:
+            agency_id = parse_id(request.GET["co_quan"], name="co_quan")
+        except DomainError:
+            raise Http404 from None
+        return get_object_or_404(Agency, pk=agency_id)
     if request.user.agency_id is None:
         raise Http404
     return request.user.agency

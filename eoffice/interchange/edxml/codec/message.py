@@ -9,6 +9,7 @@ from cryptography import x509
 from lxml import etree
 
 from ..codes import CodeTables, default_code_tables
+from ..errors import EdxmlRefused
 from ..messages import Attachment, EdxmlMessage, ParsedMessage
 from ..security import (
     DEFAULT_LIMITS,
@@ -104,4 +105,8 @@ def parse_message(
         attachments = _read_attachments(signed, limits)
         return ParsedMessage(header=header, trace=trace, attachments=attachments, signer_certificate=cert)
 
-    return _guard(read)
+    try:
+        return _guard(read)
+    except EdxmlRefused as exc:  # refused after the signature verified: the caller may answer the signer
+        exc.verified_certificate = cert
+        raise

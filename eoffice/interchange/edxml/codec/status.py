@@ -131,7 +131,11 @@ def parse_status(
         _validate_status(status, tables)
         return ParsedStatus(status=status, signer_certificate=cert)
 
-    return _guard(read)
+    try:
+        return _guard(read)
+    except EdxmlRefused as exc:  # refused after the signature verified: the caller may answer the signer
+        exc.verified_certificate = cert
+        raise
 
 
 def refusal_status(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ import pytest
 
 from eoffice.outgoing import services
 from eoffice.outgoing.services.drafting import docx_to_pdf
+from tests.factories import docx_package
 from tests.signing._layout_checks import overlapping_words, page_text, words_of
 from tests.signing._pdf_checks import assert_pdfsig_all_valid, make_nss_db, pyhanko_statuses
 
@@ -54,29 +54,7 @@ def template_docx(p) -> bytes:
         para(str(p.director.position).upper(), size=28, bold=True), *[para("") for _ in range(4)],
         para(p.director.get_full_name(), size=28, bold=True),
     ])
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                f"<w:body>{body}</w:body></w:document>")
-    files = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'wordprocessingml.document.main+xml"/></Types>'),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'officeDocument" Target="word/document.xml"/></Relationships>'),
-        "word/document.xml": document,
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
+    return docx_package(body)
 
 
 def issue_from(p, pdf: bytes):
